@@ -1,0 +1,50 @@
+/**
+ * The backend: every numeric kernel the ops call, behind one replaceable
+ * table. A faster implementation (say a WebAssembly SIMD matmul) replaces one
+ * entry with `setKernel('gemm', impl)` without touching any op.
+ */
+import { binary, broadcastTo, sumToShape } from './binary.js';
+import { gemm } from './matmul.js';
+import { extremumAlong, extremumAll, sumAxes, sumSquares } from './reduce.js';
+import { gatherAlong, permute, scatterAddAlong, sliceAssign, sliceCopy } from './strided.js';
+import { UNARY } from './unary.js';
+
+export type { DType, FloatDType, FloatArray, DataArray } from './dtype.js';
+export { allocate, dtypeOf, isFloat } from './dtype.js';
+export { sizeOf, stridesOf, broadcastShapes, sameShape, formatShape } from './shape.js';
+export type { BinaryOp } from './binary.js';
+export type { UnaryOp, UnaryKernel } from './unary.js';
+export type { GemmArgs } from './matmul.js';
+export { erf, normalCdf, normalPdf } from './math.js';
+
+const defaults = {
+  binary,
+  broadcastTo,
+  sumToShape,
+  sumAxes,
+  gemm,
+  extremumAlong,
+  extremumAll,
+  sumSquares,
+  permute,
+  sliceCopy,
+  sliceAssign,
+  gatherAlong,
+  scatterAddAlong,
+  unary: UNARY,
+};
+
+/** The table of kernels the ops dispatch to. */
+export type Kernels = typeof defaults;
+
+/** The active kernels. Ops read through this object on every call. */
+export const kernels: Kernels = { ...defaults };
+
+/** Replaces one kernel (for instance a SIMD gemm); returns a function that restores the previous one. */
+export function setKernel<K extends keyof Kernels>(name: K, impl: Kernels[K]): () => void {
+  const previous = kernels[name];
+  kernels[name] = impl;
+  return () => {
+    kernels[name] = previous;
+  };
+}

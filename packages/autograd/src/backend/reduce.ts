@@ -1,0 +1,57 @@
+/** Axis reductions. Sums reuse the broadcast machinery; max/min walk [outer, n, inner] blocks. */
+import type { FloatArray } from './dtype.js';
+import { sumToShape } from './binary.js';
+
+/** Sum over the dimensions where `keepShape` has 1 and `shape` does not (keepdim layout). */
+export function sumAxes<T extends FloatArray>(x: T, shape: readonly number[], keepShape: readonly number[]): T {
+  const out = sumToShape(x, shape, keepShape);
+  return out === x ? (x.slice() as T) : out;
+}
+
+/**
+ * Max (or min) along one dimension of a tensor seen as [outer, n, inner].
+ * Writes the values to `out` and the index of the first extremum (PyTorch
+ * picks the first on ties for max(dim)) to `idx`. NaN wins, as in PyTorch.
+ */
+export function extremumAlong(x: FloatArray, outer: number, n: number, inner: number, out: FloatArray, idx: Int32Array, wantMax: boolean): void {
+  for (let o = 0; o < outer; o++) {
+    const base = o * n * inner;
+    for (let i = 0; i < inner; i++) {
+      let best = x[base + i]!;
+      let bestK = 0;
+      if (best === best) {
+        for (let k = 1; k < n; k++) {
+          const v = x[base + k * inner + i]!;
+          if (v !== v) { best = v; bestK = k; break; }
+          if (wantMax ? v > best : v < best) { best = v; bestK = k; }
+        }
+      }
+      out[o * inner + i] = best;
+      idx[o * inner + i] = bestK;
+    }
+  }
+}
+
+/** Max (or min) of all elements, NaN if any is NaN. */
+export function extremumAll(x: FloatArray, wantMax: boolean): number {
+  let best = wantMax ? -Infinity : Infinity;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    if (v !== v) return NaN;
+    if (wantMax ? v > best : v < best) best = v;
+  }
+  return best;
+}
+
+/** Sum of squares of a flat array (used by norms and by clipping). */
+export function sumSquares(x: FloatArray): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  const n = x.length, n4 = n - (n % 4);
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const a = x[i]!, b = x[i + 1]!, c = x[i + 2]!, d = x[i + 3]!;
+    s0 += a * a; s1 += b * b; s2 += c * c; s3 += d * d;
+  }
+  for (; i < n; i++) s0 += x[i]! * x[i]!;
+  return s0 + s1 + s2 + s3;
+}

@@ -1,0 +1,45 @@
+/**
+ * @tapegrad/autograd — tensors on typed arrays with tape-based reverse-mode
+ * automatic differentiation.
+ */
+import './methods.js';
+
+export { Tensor } from './tensor.js';
+export type { GradHook, RemovableHandle, NestedArray } from './tensor.js';
+export type { DType, FloatDType, FloatArray, DataArray } from './backend/index.js';
+export { TapegradError, ShapeError, DTypeError, IndexError, ValueError, GraphError, NonFiniteError } from './errors.js';
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly, isAnomalyEnabled, backward } from './tape.js';
+export type { BackwardOptions, TapeRecord } from './tape.js';
+export { defineOp, defineMultiOp } from './op.js';
+export { customOp, customMultiOp, clipGradient } from './custom.js';
+export type { OpSpec, MultiOpSpec, GradList } from './op.js';
+export { gradients, grad, valueAndGrad } from './functional.js';
+export type { GradOptions } from './functional.js';
+export { gradcheck, GradcheckError } from './testing/gradcheck.js';
+export type { GradcheckOptions, GradcheckResult } from './testing/gradcheck.js';
+export { Generator, defaultGenerator, manualSeed } from './random.js';
+export type { GeneratorState } from './random.js';
+export { tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, uniform, normal, randint, randLike, randnLike, randperm } from './creation.js';
+export type { TensorOptions, RandomOptions } from './creation.js';
+export { neg, exp, log, log1p, expm1, sqrt, reciprocal, tanh, sigmoid, relu, abs, sign, sin, cos, square, clone, softplus, gelu, leakyRelu, elu, powScalar, clamp } from './ops/unary.js';
+export { add, sub, mul, div, powTensor, maximum, minimum, where, gt, lt, ge, le, eq, ne } from './ops/elementwise.js';
+export type { TensorLike } from './ops/util.js';
+export { sum, mean, max, min, argmax, argmin, logsumexp, variance, std, norm } from './ops/reduce.js';
+export type { ReduceOptions, VarOptions, NormOrder } from './ops/reduce.js';
+export { reshape, view, flatten, unsqueeze, squeeze, permute, transpose, slice, narrow, select, expand, cat, stack, split, chunk, to } from './ops/shape.js';
+export { matmul, linear } from './ops/matmul.js';
+export { indexSelect, embedding, gather } from './ops/indexing.js';
+export type { IndexLike } from './ops/indexing.js';
+export { softmax, logSoftmax } from './ops/activation.js';
+export { mseLoss, l1Loss, huberLoss, smoothL1Loss, bceWithLogits, nllLoss, crossEntropy } from './ops/loss.js';
+export type { Reduction, ClassLossOptions } from './ops/loss.js';
+export { kernels, setKernel, sizeOf, formatShape } from './backend/index.js';
+export type { Kernels } from './backend/index.js';
+
+import { powScalar } from './ops/unary.js';
+import { powTensor } from './ops/elementwise.js';
+import type { Tensor as T } from './tensor.js';
+/** xᵖ: a number exponent uses the scalar kernel, a tensor exponent broadcasts. */
+export function pow(x: T, exponent: T | number): T {
+  return typeof exponent === 'number' ? powScalar(x, exponent) : powTensor(x, exponent);
+}

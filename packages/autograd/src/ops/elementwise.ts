@@ -1,0 +1,214 @@
+/**
+ * Broadcasting binary ops (NumPy rules) and `where`. Forward uses the
+ * broadcast kernel; backward forms the gradient at the output's shape and
+ * sums it back to each input's shape with `sumToShape` — the one place where
+ * broadcasting is undone.
+ */
+import type { BinaryOp, FloatArray } from '../backend/index.js';
+import { allocate, kernels, sameShape } from '../backend/index.js';
+import { defineOp } from '../op.js';
+import type { Tensor } from '../tensor.js';
+import type { TensorLike } from './util.js';
+import { assertFloat, assertSameDType, broadcastOrThrow, floatData, promote, wrap } from './util.js';
+
+interface Saved {
+  a: Tensor;
+  b: Tensor;
+  out: Tensor;
+}
+
+/** Runs the broadcast kernel after validating dtypes and shapes. */
+function forwardBinary(name: string, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  const dtype = assertFloat(name, 'a', a);
+  assertFloat(name, 'b', b);
+  assertSameDType(name, a, b);
+  const shape = broadcastOrThrow(name, a.shape, b.shape);
+  const out = allocate(dtype, shape.reduce((p, d) => p * d, 1));
+  kernels.binary(op, floatData(a), a.shape, floatData(b), b.shape, out, shape);
+  return wrap(out, shape);
+}
+
+/** The gradient `g` (at the output's shape) summed back to `t`'s shape. */
+function reduceTo(g: FloatArray, outShape: readonly number[], t: Tensor): Tensor {
+  return wrap(kernels.sumToShape(g, outShape, t.shape), t.shape);
+}
+
+/** Operand data broadcast to the output shape (no copy when shapes agree). */
+function expanded(t: Tensor, shape: readonly number[]): FloatArray {
+  return sameShape(t.shape, shape) ? floatData(t) : kernels.broadcastTo(floatData(t), t.shape, shape);
+}
+
+function binaryOp(name: string, op: BinaryOp, grad: (g: FloatArray, s: Saved, shape: readonly number[]) => [FloatArray | null, FloatArray | null]) {
+  return defineOp({
+    name,
+    forward(a: Tensor, b: Tensor) {
+      const out = forwardBinary(name, op, a, b);
+      return { out, saved: { a, b, out } };
+    },
+    backward(s: Saved, g: Tensor) {
+      const shape = s.out.shape;
+      const [ga, gb] = grad(floatData(g), s, shape);
+      return [ga && s.a.requiresGrad ? reduceTo(ga, shape, s.a) : null, gb && s.b.requiresGrad ? reduceTo(gb, shape, s.b) : null];
+    },
+  });
+}
+
+/** Elementwise product into a new array (both operands at the output shape). */
+function times(x: FloatArray, y: FloatArray): FloatArray {
+  const out = new (x.constructor as { new (n: number): FloatArray })(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i]! * y[i]!;
+  return out;
+}
+
+// d(a+b) = (g, g): the upstream gradient is passed through without a copy.
+const addOp = binaryOp('add', 'add', (g) => [g, g]);
+
+// d(a−b) = (g, −g)
+const subOp = binaryOp('sub', 'sub', (g, s) => {
+  if (!s.b.requiresGrad) return [g, null];
+  const nb = new (g.constructor as { new (n: number): FloatArray })(g.length);
+  for (let i = 0; i < g.length; i++) nb[i] = -g[i]!;
+  return [g, nb];
+});
+
+// d(a·b) = (g·b, g·a)
+const mulOp = binaryOp('mul', 'mul', (g, s, shape) => [
+  s.a.requiresGrad ? times(g, expanded(s.b, shape)) : null,
+  s.b.requiresGrad ? times(g, expanded(s.a, shape)) : null,
+]);
+
+// d(a/b) = (g/b, −g·a/b² = −g·out/b)
+const divOp = binaryOp('div', 'div', (g, s, shape) => {
+  const b = expanded(s.b, shape);
+  const out = floatData(s.out);
+  const ga = s.a.requiresGrad ? new (g.constructor as { new (n: number): FloatArray })(g.length) : null;
+  const gb = s.b.requiresGrad ? new (g.constructor as { new (n: number): FloatArray })(g.length) : null;
+  for (let i = 0; i < g.length; i++) {
+    const q = g[i]! / b[i]!;
+    if (ga) ga[i] = q;
+    if (gb) gb[i] = -q * out[i]!;
+  }
+  return [ga, gb];
+});
+
+// d(aᵇ) = (g·b·a^{b−1}, g·aᵇ·ln a); the exponent's gradient is 0 where a = 0 and b ≥ 0 (PyTorch).
+const powOp = binaryOp('pow', 'pow', (g, s, shape) => {
+  const a = expanded(s.a, shape);
+  const b = expanded(s.b, shape);
+  const out = floatData(s.out);
+  const ga = s.a.requiresGrad ? new (g.constructor as { new (n: number): FloatArray })(g.length) : null;
+  const gb = s.b.requiresGrad ? new (g.constructor as { new (n: number): FloatArray })(g.length) : null;
+  for (let i = 0; i < g.length; i++) {
+    const av = a[i]!, bv = b[i]!;
+    if (ga) ga[i] = bv === 0 ? 0 : g[i]! * bv * Math.pow(av, bv - 1);
+    if (gb) gb[i] = av === 0 && bv >= 0 ? 0 : g[i]! * out[i]! * Math.log(av);
+  }
+  return [ga, gb];
+});
+
+/** Gradient routing for maximum/minimum: to the winner, split in half on ties (PyTorch 1.13). */
+function extremumGrad(wantMax: boolean) {
+  return (g: FloatArray, s: Saved, shape: readonly number[]): [FloatArray, FloatArray] => {
+    const a = expanded(s.a, shape);
+    const b = expanded(s.b, shape);
+    const ga = new (g.constructor as { new (n: number): FloatArray })(g.length);
+    const gb = new (g.constructor as { new (n: number): FloatArray })(g.length);
+    for (let i = 0; i < g.length; i++) {
+      const av = a[i]!, bv = b[i]!;
+      if (av === bv) {
+        ga[i] = g[i]! / 2;
+        gb[i] = g[i]! / 2;
+      } else if (wantMax ? av > bv : av < bv) ga[i] = g[i]!;
+      else gb[i] = g[i]!;
+    }
+    return [ga, gb];
+  };
+}
+const maximumOp = binaryOp('maximum', 'maximum', extremumGrad(true));
+const minimumOp = binaryOp('minimum', 'minimum', extremumGrad(false));
+
+/** a + b with broadcasting. */
+export const add = (a: TensorLike, b: TensorLike): Tensor => binaryArgs(addOp, a, b);
+/** a − b with broadcasting. */
+export const sub = (a: TensorLike, b: TensorLike): Tensor => binaryArgs(subOp, a, b);
+/** a · b elementwise with broadcasting. */
+export const mul = (a: TensorLike, b: TensorLike): Tensor => binaryArgs(mulOp, a, b);
+/** a / b elementwise with broadcasting. */
+export const div = (a: TensorLike, b: TensorLike): Tensor => binaryArgs(divOp, a, b);
+/** aᵇ elementwise with broadcasting (tensor exponent). For a number exponent see powScalar. */
+export const powTensor = (a: TensorLike, b: TensorLike): Tensor => binaryArgs(powOp, a, b);
+/** Elementwise max of two tensors; ties split the gradient in half. */
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => binaryArgs(maximumOp, a, b);
+/** Elementwise min of two tensors; ties split the gradient in half. */
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => binaryArgs(minimumOp, a, b);
+
+function binaryArgs(op: (a: Tensor, b: Tensor) => Tensor, a: TensorLike, b: TensorLike): Tensor {
+  if (typeof a === 'number' && typeof b === 'number') throw new TypeError('at least one operand must be a Tensor');
+  const ta = typeof a === 'number' ? promote(a, b as Tensor) : a;
+  const tb = typeof b === 'number' ? promote(b, ta) : b;
+  return op(ta, tb);
+}
+
+/** Comparisons return 0/1 in the operands' dtype and carry no gradient. */
+function compareOp(name: BinaryOp) {
+  return (a: TensorLike, b: TensorLike): Tensor => {
+    const ta = typeof a === 'number' ? promote(a, b as Tensor) : a;
+    const tb = typeof b === 'number' ? promote(b, ta) : b;
+    return forwardBinary(name, name, ta, tb);
+  };
+}
+/** a > b as 0/1 (no gradient). */
+export const gt = compareOp('gt');
+/** a < b as 0/1 (no gradient). */
+export const lt = compareOp('lt');
+/** a ≥ b as 0/1 (no gradient). */
+export const ge = compareOp('ge');
+/** a ≤ b as 0/1 (no gradient). */
+export const le = compareOp('le');
+/** a = b as 0/1 (no gradient). */
+export const eq = compareOp('eq');
+/** a ≠ b as 0/1 (no gradient). */
+export const ne = compareOp('ne');
+
+const whereOp = defineOp({
+  name: 'where',
+  forward(cond: Tensor, a: Tensor, b: Tensor) {
+    const dtype = assertFloat('where', 'a', a);
+    assertFloat('where', 'b', b);
+    assertSameDType('where', a, b);
+    const shape = broadcastOrThrow('where', broadcastOrThrow('where', cond.shape, a.shape), b.shape);
+    const size = shape.reduce((p, d) => p * d, 1);
+    const c = expandedAny(cond, shape);
+    const av = expanded(a, shape);
+    const bv = expanded(b, shape);
+    const out = allocate(dtype, size);
+    for (let i = 0; i < size; i++) out[i] = c[i] !== 0 ? av[i]! : bv[i]!;
+    return { out: wrap(out, shape), saved: { c, a, b, shape } };
+  },
+  backward({ c, a, b, shape }, g) {
+    const gd = floatData(g);
+    const ga = new (gd.constructor as { new (n: number): FloatArray })(gd.length);
+    const gb = new (gd.constructor as { new (n: number): FloatArray })(gd.length);
+    for (let i = 0; i < gd.length; i++) {
+      if (c[i] !== 0) ga[i] = gd[i]!;
+      else gb[i] = gd[i]!;
+    }
+    return [null, reduceTo(ga, shape, a), reduceTo(gb, shape, b)];
+  },
+});
+
+function expandedAny(t: Tensor, shape: readonly number[]): ArrayLike<number> {
+  if (sameShape(t.shape, shape)) return t.data;
+  const f = t.dtype === 'int32' ? Float64Array.from(t.data) : floatData(t);
+  return kernels.broadcastTo(f, t.shape, shape);
+}
+
+/**
+ * where(cond, a, b): a where cond ≠ 0, else b, with broadcasting of all
+ * three. The gradient goes to a where cond holds and to b elsewhere.
+ */
+export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  const ta = typeof a === 'number' ? promote(a, b as Tensor) : a;
+  const tb = typeof b === 'number' ? promote(b, ta) : b;
+  return whereOp(cond, ta, tb);
+}

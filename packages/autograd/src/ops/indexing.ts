@@ -1,0 +1,103 @@
+/** Integer indexing: index_select, embedding lookup and gather, with scatter-add backward. */
+import { allocate, formatShape, kernels } from '../backend/index.js';
+import { DTypeError, IndexError, ShapeError } from '../errors.js';
+import { defineOp } from '../op.js';
+import { Tensor } from '../tensor.js';
+import { assertFloat, assertTensor, blocks, normalizeDim } from './util.js';
+
+/** Indices given as an int32 tensor, a float tensor of whole numbers, or a plain array. */
+export type IndexLike = Tensor | readonly number[] | Int32Array;
+
+/** Reads and validates indices against a dim of size n (negative indices count from the end). */
+function toIndices(op: string, index: IndexLike, n: number): { idx: Int32Array; shape: number[] } {
+  const raw = index instanceof Tensor ? index.data : index;
+  const shape = index instanceof Tensor ? [...index.shape] : [raw.length];
+  const idx = new Int32Array(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const v = raw[i]!;
+    if (!Number.isInteger(v)) throw new DTypeError(op, `indices must be integers, got ${v} at position ${i}`);
+    if (v < -n || v >= n) throw new IndexError(op, `index ${v} at position ${i} is out of range for a dimension of size ${n}`);
+    idx[i] = v < 0 ? v + n : v;
+  }
+  return { idx, shape };
+}
+
+const gatherDimOp = defineOp({
+  name: 'indexSelect',
+  forward(x: Tensor, dim: number, idx: Int32Array, outShape: number[]) {
+    const [outer, n, inner] = blocks(x.shape, dim);
+    const out = allocate(x.dtype, outer * idx.length * inner);
+    kernels.gatherAlong(x.data, outer, n, inner, idx, out);
+    return { out: new Tensor(out, outShape), saved: { x, dim, idx } };
+  },
+  // Adjoint: scatter-add the gradient rows back (repeated indices accumulate).
+  backward({ x, dim, idx }, g) {
+    const [outer, n, inner] = blocks(x.shape, dim);
+    const gx = allocate(x.dtype, x.size);
+    kernels.scatterAddAlong(g.data, outer, n, inner, idx, gx);
+    return [new Tensor(gx, x.shape)];
+  },
+});
+
+/** Picks entries along `dim` by a 1-D list of indices (torch.index_select). */
+export function indexSelect(x: Tensor, dim: number, index: IndexLike): Tensor {
+  assertTensor('indexSelect', 'input', x);
+  const d = normalizeDim('indexSelect', dim, x.ndim, x.shape);
+  if (index instanceof Tensor && index.ndim > 1) throw new ShapeError('indexSelect', `index must be 1-D, got ${formatShape(index.shape)}`);
+  const { idx } = toIndices('indexSelect', index, x.shape[d] ?? 1);
+  const outShape = [...x.shape];
+  outShape[d] = idx.length;
+  return gatherDimOp(x, d, idx, outShape);
+}
+
+/** Rows of `weight` [num, dim] looked up by integer `ids` of any shape: output [...ids.shape, dim]. */
+export function embedding(weight: Tensor, ids: IndexLike): Tensor {
+  assertFloat('embedding', 'weight', weight);
+  if (weight.ndim !== 2) throw new ShapeError('embedding', `weight must be 2-D [num, dim], got ${formatShape(weight.shape)}`);
+  const { idx, shape } = toIndices('embedding', ids, weight.shape[0]!);
+  return gatherDimOp(weight, 0, idx, [...shape, weight.shape[1]!]);
+}
+
+const gatherOp = defineOp({
+  name: 'gather',
+  forward(x: Tensor, dim: number, idx: Int32Array, idxShape: number[]) {
+    const out = allocate(x.dtype, idx.length);
+    const pos = gatherPositions(x.shape, dim, idx, idxShape);
+    for (let i = 0; i < idx.length; i++) out[i] = x.data[pos[i]!]!;
+    return { out: new Tensor(out, idxShape), saved: { x, pos } };
+  },
+  backward({ x, pos }, g) {
+    const gx = allocate(x.dtype, x.size);
+    for (let i = 0; i < pos.length; i++) gx[pos[i]!] += g.data[i]!;
+    return [new Tensor(gx, x.shape)];
+  },
+});
+
+/** Flat positions in x read by gather: x[i0, ..., idx[i], ..., ik]. */
+function gatherPositions(shape: readonly number[], dim: number, idx: Int32Array, idxShape: readonly number[]): Int32Array {
+  const pos = new Int32Array(idx.length);
+  const xStrides = shape.map((_, i) => shape.slice(i + 1).reduce((p, d) => p * d, 1));
+  const counter = new Array<number>(idxShape.length).fill(0);
+  for (let i = 0; i < idx.length; i++) {
+    let p = 0;
+    for (let d = 0; d < idxShape.length; d++) p += (d === dim ? idx[i]! : counter[d]!) * xStrides[d]!;
+    pos[i] = p;
+    for (let d = idxShape.length - 1; d >= 0; d--) {
+      if (++counter[d]! < idxShape[d]!) break;
+      counter[d] = 0;
+    }
+  }
+  return pos;
+}
+
+/** out[i][j] = x[i][index[i][j]] for dim 1 (torch.gather); index has x's rank, and no larger sizes off `dim`. */
+export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  assertTensor('gather', 'input', x);
+  const d = normalizeDim('gather', dim, x.ndim, x.shape);
+  if (index.ndim !== x.ndim) throw new ShapeError('gather', `index must have the same number of dims as input: ${formatShape(index.shape)} vs ${formatShape(x.shape)}`);
+  index.shape.forEach((s, i) => {
+    if (i !== d && s > x.shape[i]!) throw new ShapeError('gather', `index ${formatShape(index.shape)} is larger than input ${formatShape(x.shape)} at dim ${i}`);
+  });
+  const { idx } = toIndices('gather', index, x.shape[d]!);
+  return gatherOp(x, d, idx, [...index.shape]);
+}

@@ -1,0 +1,143 @@
+/**
+ * Matrix products. `matmul` follows torch.matmul: 1-D operands are promoted
+ * (a vector on the left becomes a row, on the right a column, and the
+ * promoted dim is removed again), leading batch dims broadcast. `linear` is
+ * the fused x·Wᵀ + b with W in PyTorch's [out, in] layout.
+ *   d(A·B): dA = G·Bᵀ, dB = Aᵀ·G (summed over broadcast batch dims)
+ */
+import type { FloatArray } from '../backend/index.js';
+import { allocate, formatShape, kernels, sizeOf, stridesOf } from '../backend/index.js';
+import { ShapeError } from '../errors.js';
+import { defineOp } from '../op.js';
+import type { Tensor } from '../tensor.js';
+import { assertFloat, assertSameDType, broadcastOrThrow, floatData, wrap } from './util.js';
+
+interface Plan {
+  M: number;
+  K: number;
+  N: number;
+  batch: number[];
+  /** Per output batch: index of the a matrix and of the b matrix. */
+  aIndex: Int32Array;
+  bIndex: Int32Array;
+  outShape: number[];
+  aShape: readonly number[];
+  bShape: readonly number[];
+}
+
+function plan(a: Tensor, b: Tensor): Plan {
+  if (a.ndim === 0 || b.ndim === 0) throw new ShapeError('matmul', `both operands need at least 1 dim, got ${formatShape(a.shape)} @ ${formatShape(b.shape)}`);
+  const a2 = a.ndim === 1 ? [1, a.shape[0]!] : a.shape;
+  const b2 = b.ndim === 1 ? [b.shape[0]!, 1] : b.shape;
+  const M = a2[a2.length - 2]!, K = a2[a2.length - 1]!;
+  const K2 = b2[b2.length - 2]!, N = b2[b2.length - 1]!;
+  if (K !== K2) throw new ShapeError('matmul', `inner dimensions differ: ${formatShape(a.shape)} @ ${formatShape(b.shape)}`);
+  const aBatch = a2.slice(0, -2), bBatch = b2.slice(0, -2);
+  const batch = broadcastOrThrow('matmul', aBatch, bBatch);
+  const count = sizeOf(batch);
+  const aIndex = new Int32Array(count), bIndex = new Int32Array(count);
+  const aStr = stridesOf(aBatch), bStr = stridesOf(bBatch), oStr = stridesOf(batch);
+  for (let i = 0; i < count; i++) {
+    let ai = 0, bi = 0;
+    for (let d = 0; d < batch.length; d++) {
+      const idx = Math.floor(i / oStr[d]!) % batch[d]!;
+      const da = d - (batch.length - aBatch.length), db = d - (batch.length - bBatch.length);
+      if (da >= 0 && aBatch[da] !== 1) ai += idx * aStr[da]!;
+      if (db >= 0 && bBatch[db] !== 1) bi += idx * bStr[db]!;
+    }
+    aIndex[i] = ai;
+    bIndex[i] = bi;
+  }
+  const outShape = [...batch];
+  if (a.ndim > 1) outShape.push(M);
+  if (b.ndim > 1) outShape.push(N);
+  return { M, K, N, batch, aIndex, bIndex, outShape, aShape: a.shape, bShape: b.shape };
+}
+
+const matmulOp = defineOp({
+  name: 'matmul',
+  forward(a: Tensor, b: Tensor) {
+    const dtype = assertFloat('matmul', 'a', a);
+    assertFloat('matmul', 'b', b);
+    assertSameDType('matmul', a, b);
+    const p = plan(a, b);
+    const { M, K, N } = p;
+    const out = allocate(dtype, sizeOf(p.outShape));
+    const ad = floatData(a), bd = floatData(b);
+    for (let i = 0; i < p.aIndex.length; i++) {
+      kernels.gemm({ transA: false, transB: false, M, N, K, a: ad, aOffset: p.aIndex[i]! * M * K, b: bd, bOffset: p.bIndex[i]! * K * N, c: out, cOffset: i * M * N, accumulate: false });
+    }
+    return { out: wrap(out, p.outShape), saved: { a, b, p } };
+  },
+  backward({ a, b, p }, g) {
+    const { M, K, N } = p;
+    const gd = floatData(g), ad = floatData(a), bd = floatData(b);
+    let ga: FloatArray | null = null, gb: FloatArray | null = null;
+    if (a.requiresGrad) {
+      ga = allocate(a.dtype as 'float64', a.size);
+      for (let i = 0; i < p.aIndex.length; i++) {
+        kernels.gemm({ transA: false, transB: true, M, N: K, K: N, a: gd, aOffset: i * M * N, b: bd, bOffset: p.bIndex[i]! * K * N, c: ga, cOffset: p.aIndex[i]! * M * K, accumulate: true });
+      }
+    }
+    if (b.requiresGrad) {
+      gb = allocate(b.dtype as 'float64', b.size);
+      for (let i = 0; i < p.bIndex.length; i++) {
+        kernels.gemm({ transA: true, transB: false, M: K, N, K: M, a: ad, aOffset: p.aIndex[i]! * M * K, b: gd, bOffset: i * M * N, c: gb, cOffset: p.bIndex[i]! * K * N, accumulate: true });
+      }
+    }
+    return [ga && wrap(ga, p.aShape), gb && wrap(gb, p.bShape)];
+  },
+});
+
+/** Matrix product with torch.matmul semantics (dot, matrix-vector, batched, broadcast batch). */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  return matmulOp(a, b);
+}
+
+const linearOp = defineOp({
+  name: 'linear',
+  forward(x: Tensor, weight: Tensor, bias: Tensor | null) {
+    const dtype = assertFloat('linear', 'input', x);
+    assertFloat('linear', 'weight', weight);
+    assertSameDType('linear', x, weight, ['input', 'weight']);
+    if (weight.ndim !== 2) throw new ShapeError('linear', `weight must be 2-D [out, in], got ${formatShape(weight.shape)}`);
+    const [outF, inF] = weight.shape as [number, number];
+    if (x.ndim === 0 || x.shape[x.ndim - 1] !== inF) throw new ShapeError('linear', `input's last dim must be ${inF} to match weight ${formatShape(weight.shape)}, got input ${formatShape(x.shape)}`);
+    if (bias) {
+      assertSameDType('linear', x, bias, ['input', 'bias']);
+      if (bias.ndim !== 1 || bias.shape[0] !== outF) throw new ShapeError('linear', `bias must have shape [${outF}], got ${formatShape(bias.shape)}`);
+    }
+    const rows = x.size / inF;
+    const outShape = [...x.shape.slice(0, -1), outF];
+    const out = allocate(dtype, rows * outF);
+    if (bias) {
+      const bd = floatData(bias);
+      for (let r = 0; r < rows; r++) out.set(bd, r * outF);
+    }
+    kernels.gemm({ transA: false, transB: true, M: rows, N: outF, K: inF, a: floatData(x), aOffset: 0, b: floatData(weight), bOffset: 0, c: out, cOffset: 0, accumulate: bias !== null });
+    return { out: wrap(out, outShape), saved: { x, weight, bias, rows, inF, outF } };
+  },
+  // dx = G·W, dW = Gᵀ·x, db = Σ_rows G
+  backward({ x, weight, bias, rows, inF, outF }, g) {
+    const gd = floatData(g);
+    let gx: FloatArray | null = null, gw: FloatArray | null = null, gbias: FloatArray | null = null;
+    if (x.requiresGrad) {
+      gx = allocate(x.dtype as 'float64', x.size);
+      kernels.gemm({ transA: false, transB: false, M: rows, N: inF, K: outF, a: gd, aOffset: 0, b: floatData(weight), bOffset: 0, c: gx, cOffset: 0, accumulate: false });
+    }
+    if (weight.requiresGrad) {
+      gw = allocate(weight.dtype as 'float64', weight.size);
+      kernels.gemm({ transA: true, transB: false, M: outF, N: inF, K: rows, a: gd, aOffset: 0, b: floatData(x), bOffset: 0, c: gw, cOffset: 0, accumulate: false });
+    }
+    if (bias && bias.requiresGrad) {
+      gbias = allocate(bias.dtype as 'float64', outF);
+      for (let r = 0; r < rows; r++) for (let j = 0; j < outF; j++) gbias[j] += gd[r * outF + j]!;
+    }
+    return [gx && wrap(gx, x.shape), gw && wrap(gw, weight.shape), gbias && wrap(gbias, [outF])];
+  },
+});
+
+/** y = x·Wᵀ + b (torch.nn.functional.linear); W is [out, in], x is [..., in]. */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  return linearOp(x, weight, bias ?? null);
+}

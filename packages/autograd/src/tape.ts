@@ -1,0 +1,290 @@
+/**
+ * Recording and the reverse walk.
+ *
+ * Every differentiable op that runs while gradients are enabled and has an
+ * input that requires grad pushes a plain record {op, inputs, outputs,
+ * backward}. Records carry a sequence number in recording order, which is a
+ * topological order. `backward(root)` collects the records reachable from the
+ * root into the root's tape, walks it in reverse, and accumulates gradients in
+ * a map keyed by tensor id. Records hang off their outputs (not a global list),
+ * so a graph nobody backwards through is garbage-collected with its tensors.
+ */
+import type { FloatArray } from './backend/index.js';
+import { formatShape, sameShape } from './backend/index.js';
+import { GraphError, NonFiniteError, ShapeError, TapegradError } from './errors.js';
+import { Tensor } from './tensor.js';
+
+/** Maps the gradients of an op's outputs to one gradient per input (null: none). */
+export type BackwardFn = (grads: readonly Tensor[]) => readonly (Tensor | null | undefined)[];
+
+export interface TapeRecord {
+  /** Recording order; later records consume earlier ones. */
+  readonly seq: number;
+  /** The op's name, used in error messages. */
+  readonly op: string;
+  readonly inputs: readonly Tensor[];
+  readonly outputs: readonly Tensor[];
+  /** Null once the graph has been freed by a backward pass. */
+  backward: BackwardFn | null;
+}
+
+let seqCounter = 0;
+let gradEnabled = true;
+let anomalyEnabled = false;
+
+/** Whether ops currently record onto the tape. */
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Turns recording on or off globally; returns the previous setting. */
+export function setGradEnabled(enabled: boolean): boolean {
+  const previous = gradEnabled;
+  gradEnabled = enabled;
+  return previous;
+}
+
+/** Runs `fn` without recording (inference, optimizer updates); like `torch.no_grad()`. */
+export function noGrad<T>(fn: () => T): T {
+  const previous = setGradEnabled(false);
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+/** Runs `fn` with recording on, even inside noGrad. */
+export function enableGrad<T>(fn: () => T): T {
+  const previous = setGradEnabled(true);
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+/** Whether anomaly mode is on. */
+export function isAnomalyEnabled(): boolean {
+  return anomalyEnabled;
+}
+
+/**
+ * Anomaly mode: while on, the first op whose forward output or backward
+ * gradient contains NaN or ±Inf raises a NonFiniteError naming the op.
+ * With a function argument, enables it only while the function runs.
+ */
+export function detectAnomaly(enabled: boolean): void;
+export function detectAnomaly<T>(fn: () => T): T;
+export function detectAnomaly<T>(arg: boolean | (() => T)): T | void {
+  if (typeof arg === 'boolean') {
+    anomalyEnabled = arg;
+    return;
+  }
+  const previous = anomalyEnabled;
+  anomalyEnabled = true;
+  try {
+    return arg();
+  } finally {
+    anomalyEnabled = previous;
+  }
+}
+
+/** Index of the first non-finite element, or -1. */
+function firstNonFinite(data: ArrayLike<number>): number {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v - v !== 0) return i;
+  }
+  return -1;
+}
+
+/** Raises a NonFiniteError if anomaly mode is on and `t` holds NaN/Inf. */
+export function checkAnomaly(op: string, phase: string, t: Tensor): void {
+  if (!anomalyEnabled) return;
+  const i = firstNonFinite(t.data);
+  if (i >= 0) throw new NonFiniteError(op, `${phase} produced ${t.data[i]} at flat index ${i} of a ${formatShape(t.shape)} tensor (anomaly mode)`);
+}
+
+/** True when recording is on and some input requires grad. */
+export function shouldRecord(inputs: readonly Tensor[]): boolean {
+  if (!gradEnabled) return false;
+  for (const t of inputs) if (t.requiresGrad) return true;
+  return false;
+}
+
+/** Pushes a record for `outputs` (which then require grad). */
+export function record(op: string, inputs: readonly Tensor[], outputs: readonly Tensor[], backward: BackwardFn): void {
+  const rec: TapeRecord = { seq: seqCounter++, op, inputs, outputs, backward };
+  for (const out of outputs) {
+    out.node = rec;
+    out.requiresGrad = true;
+  }
+}
+
+export interface BackwardOptions {
+  /** Keep the graph so that backward can run through it again. */
+  retainGraph?: boolean;
+}
+
+interface GradEntry {
+  tensor: Tensor;
+  data: FloatArray;
+  /** False while `data` may alias another tensor's buffer (then it is copied before in-place accumulation). */
+  owned: boolean;
+}
+
+function accumulate(map: Map<number, GradEntry>, t: Tensor, g: Tensor): void {
+  const entry = map.get(t.id);
+  const data = g.data as FloatArray;
+  if (!entry) {
+    map.set(t.id, { tensor: t, data, owned: false });
+    return;
+  }
+  if (!entry.owned) {
+    entry.data = entry.data.slice();
+    entry.owned = true;
+  }
+  const acc = entry.data;
+  for (let i = 0; i < acc.length; i++) acc[i] += data[i]!;
+}
+
+/** Applies the tensor's hooks to its complete gradient. */
+function runHooks(t: Tensor, entry: GradEntry): void {
+  if (!t.hooks || t.hooks.length === 0) return;
+  let g = new Tensor(entry.data, t.shape);
+  for (const hook of t.hooks.slice()) {
+    const replaced = hook(g);
+    if (replaced instanceof Tensor) {
+      if (!sameShape(replaced.shape, t.shape) || replaced.dtype !== t.dtype) {
+        throw new ShapeError('registerHook', `hook returned a ${replaced.dtype} ${formatShape(replaced.shape)} gradient for a ${t.dtype} ${formatShape(t.shape)} tensor`);
+      }
+      g = replaced;
+    }
+  }
+  if (g.data !== entry.data) {
+    entry.data = g.data as FloatArray;
+    entry.owned = false;
+  }
+}
+
+/** Adds a gradient into `t.grad` in place (allocating it the first time). */
+function accumulateIntoGrad(t: Tensor, entry: GradEntry): void {
+  if (t.grad === null) {
+    t.grad = new Tensor(entry.owned ? entry.data : entry.data.slice(), t.shape);
+    return;
+  }
+  const acc = t.grad.data as FloatArray;
+  const g = entry.data;
+  for (let i = 0; i < acc.length; i++) acc[i] += g[i]!;
+}
+
+function freedError(rec: TapeRecord): GraphError {
+  return new GraphError('backward', `the graph through '${rec.op}' was freed by an earlier backward(); pass { retainGraph: true } to the first backward() to run backward through the same graph twice`);
+}
+
+/** The records reachable from `roots`, in reverse recording order: the roots' tape. */
+function collectTape(roots: readonly Tensor[]): TapeRecord[] {
+  const seen = new Set<TapeRecord>();
+  const stack: TapeRecord[] = [];
+  for (const r of roots) if (r.node && !seen.has(r.node)) { seen.add(r.node); stack.push(r.node); }
+  const tape: TapeRecord[] = [];
+  while (stack.length > 0) {
+    const rec = stack.pop()!;
+    tape.push(rec);
+    for (const input of rec.inputs) {
+      const n = input.node;
+      if (n && !seen.has(n)) {
+        seen.add(n);
+        stack.push(n);
+      }
+    }
+  }
+  return tape.sort((a, b) => b.seq - a.seq);
+}
+
+/**
+ * The reverse walk shared by `Tensor.backward` and the functional API.
+ * Seeds each root with its gradient, walks the roots' tape in reverse, and
+ * either accumulates into the `.grad` of leaves (no `inputs`) or returns the
+ * gradients of `inputs` without touching any `.grad`.
+ */
+export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor[], options: BackwardOptions & { inputs?: readonly Tensor[] } = {}): Tensor[] {
+  const capture = options.inputs ? new Set(options.inputs.map((t) => t.id)) : null;
+  const grads = new Map<number, GradEntry>();
+  roots.forEach((root, i) => {
+    if (!root.requiresGrad) throw new GraphError('backward', 'tensor does not require grad and has no grad function; call requiresGrad_() on a leaf or compute it from one');
+    accumulate(grads, root, rootGrads[i]!);
+  });
+  const tape = collectTape(roots);
+  const previous = setGradEnabled(false);
+  try {
+    for (const rec of tape) {
+      let any = false;
+      for (const out of rec.outputs) if (grads.has(out.id)) any = true;
+      if (!any) continue;
+      if (rec.backward === null) throw freedError(rec);
+      const outGrads = rec.outputs.map((out) => {
+        const entry = grads.get(out.id);
+        if (!entry) return zerosFor(out);
+        runHooks(out, entry);
+        if (out.retainsGrad && !capture) accumulateIntoGrad(out, entry);
+        if (!capture?.has(out.id)) grads.delete(out.id);
+        return new Tensor(entry.data, out.shape);
+      });
+      const inGrads = rec.backward(outGrads);
+      for (let i = 0; i < rec.inputs.length; i++) {
+        const input = rec.inputs[i]!;
+        const g = inGrads[i];
+        if (!g || !input.requiresGrad) continue;
+        if (!sameShape(g.shape, input.shape)) {
+          throw new ShapeError(rec.op, `backward returned a gradient of shape ${formatShape(g.shape)} for input ${i} of shape ${formatShape(input.shape)}`);
+        }
+        if (g.dtype !== input.dtype) throw new TapegradError(rec.op, `backward returned a ${g.dtype} gradient for ${input.dtype} input ${i}`);
+        checkAnomaly(rec.op, `backward (gradient of input ${i})`, g);
+        accumulate(grads, input, g);
+      }
+    }
+    if (capture) {
+      return options.inputs!.map((t) => {
+        const entry = grads.get(t.id);
+        if (!entry) return zerosFor(t);
+        if (t.isLeaf) runHooks(t, entry);
+        return new Tensor(entry.owned ? entry.data : entry.data.slice(), t.shape);
+      });
+    }
+    for (const entry of grads.values()) {
+      const t = entry.tensor;
+      if (!t.isLeaf) continue;
+      runHooks(t, entry);
+      accumulateIntoGrad(t, entry);
+    }
+    return [];
+  } finally {
+    setGradEnabled(previous);
+    if (!options.retainGraph) for (const rec of tape) rec.backward = null;
+  }
+}
+
+function zerosFor(t: Tensor): Tensor {
+  return new Tensor(new (t.data.constructor as { new (n: number): FloatArray })(t.size), t.shape);
+}
+
+/**
+ * `t.backward(gradient?)`: accumulates d(t)/d(leaf) into every leaf's `.grad`.
+ * A non-scalar `t` needs an explicit upstream gradient of its shape.
+ */
+export function backward(t: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
+  let seed: Tensor;
+  if (gradient === undefined) {
+    if (t.size !== 1) throw new GraphError('backward', `output has shape ${formatShape(t.shape)}; a non-scalar output needs an explicit gradient of the same shape`);
+    const one = new (t.data.constructor as { new (n: number): FloatArray })(1);
+    one[0] = 1;
+    seed = new Tensor(one, t.shape);
+  } else {
+    if (!sameShape(gradient.shape, t.shape)) throw new ShapeError('backward', `gradient has shape ${formatShape(gradient.shape)} but the output has shape ${formatShape(t.shape)}`);
+    if (gradient.dtype !== t.dtype) throw new TapegradError('backward', `gradient is ${gradient.dtype} but the output is ${t.dtype}`);
+    seed = gradient;
+  }
+  runBackward([t], [seed], options);
+}
