@@ -61,7 +61,8 @@ export function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckO
   });
   const checked = inputs.map((t, i) => (t.requiresGrad ? i : -1)).filter((i) => i >= 0);
   if (checked.length === 0) throw new GradcheckError('gradcheck', 'no input requires grad');
-  const leaves = inputs.map((t) => (t.requiresGrad ? t.detach().requiresGrad_(true) : t));
+  // Fresh leaves with their own storage: perturbing one input must not move another that shares its data.
+  const leaves = inputs.map((t) => (t.requiresGrad ? new Tensor(t.data.slice(), t.shape, true) : t));
   const asList = (r: Tensor | readonly Tensor[]) => (r instanceof Tensor ? [r] : [...r]);
   const outs = asList(fn(...leaves));
   const gen = new Generator(options.seed ?? 0);
