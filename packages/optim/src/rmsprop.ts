@@ -1,0 +1,65 @@
+import type { FloatArray, Tensor } from '@tapegrad/autograd';
+import type { OptimizerOptions, ParamGroupInput, ParamList, ParamState } from './optimizer.js';
+import { Optimizer, check } from './optimizer.js';
+
+export interface RMSpropHyper {
+  lr: number;
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  momentum: number;
+  centered: boolean;
+  maximize: boolean;
+}
+
+/**
+ * RMSprop (Tieleman & Hinton 2012, lecture 6.5; centered form from Graves
+ * 2013) as torch.optim.RMSprop 1.13 (defaults lr 1e-2, alpha 0.99, eps 1e-8):
+ *   g ← ±∇ + λθ;  s ← αs + (1 − α)g²;  ḡ ← αḡ + (1 − α)g (centered)
+ *   d = √(s − ḡ²) (centered) | √s,  d ← d + ε
+ *   b ← μb + g/d, θ ← θ − lr·b (momentum) | θ ← θ − lr·g/d
+ */
+export class RMSprop extends Optimizer<RMSpropHyper> {
+  protected readonly kind = 'RMSprop';
+  constructor(params: ParamList | readonly ParamGroupInput<RMSpropHyper>[], options: Partial<RMSpropHyper> & OptimizerOptions = {}) {
+    const { clip, nonFinite, maxConsecutiveSkips, trackNorms, ...hyper } = options;
+    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...hyper }, { clip, nonFinite, maxConsecutiveSkips, trackNorms });
+  }
+  protected validate(h: RMSpropHyper): void {
+    check('RMSprop', h.lr >= 0, `invalid learning rate: ${h.lr}`);
+    check('RMSprop', h.eps >= 0, `invalid eps: ${h.eps}`);
+    check('RMSprop', h.momentum >= 0, `invalid momentum: ${h.momentum}`);
+    check('RMSprop', h.weightDecay >= 0, `invalid weightDecay: ${h.weightDecay}`);
+    check('RMSprop', h.alpha >= 0, `invalid alpha: ${h.alpha}`);
+  }
+  protected initState(p: Tensor, h: RMSpropHyper): ParamState {
+    const z = () => new (p.data.constructor as { new (n: number): FloatArray })(p.size);
+    const st: ParamState = { step: 0, squareAvg: z() };
+    if (h.momentum > 0) st.momentumBuffer = z();
+    if (h.centered) st.gradAvg = z();
+    return st;
+  }
+  protected updateParam(p: FloatArray, grad: FloatArray, st: ParamState, h: RMSpropHyper): void {
+    st.step = (st.step as number) + 1;
+    const { lr, alpha, eps, weightDecay, momentum, centered } = h;
+    const sign = h.maximize ? -1 : 1;
+    const s = st.squareAvg as FloatArray;
+    const gAvg = st.gradAvg as FloatArray | undefined;
+    const buf = st.momentumBuffer as FloatArray | undefined;
+    for (let i = 0; i < p.length; i++) {
+      let g = sign * grad[i]!;
+      if (weightDecay !== 0) g += weightDecay * p[i]!;
+      s[i] = alpha * s[i]! + (1 - alpha) * g * g;
+      let avg: number;
+      if (centered) {
+        gAvg![i] = alpha * gAvg![i]! + (1 - alpha) * g;
+        avg = Math.sqrt(s[i]! - gAvg![i]! * gAvg![i]!);
+      } else avg = Math.sqrt(s[i]!);
+      avg += eps;
+      if (momentum > 0) {
+        buf![i] = momentum * buf![i]! + g / avg;
+        p[i] -= lr * buf![i]!;
+      } else p[i] -= (lr * g) / avg;
+    }
+  }
+}

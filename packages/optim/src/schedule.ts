@@ -1,0 +1,160 @@
+/**
+ * Learning-rate schedules with torch.optim.lr_scheduler semantics: a
+ * scheduler sets every group's lr from its initial lr at construction (epoch
+ * 0) and on each step() (epoch + 1). Closed forms are used, so any epoch can
+ * be computed directly.
+ */
+import { ValueError } from '@tapegrad/autograd';
+
+/** What a scheduler needs from an optimizer: its groups' learning rates. */
+export interface HasParamGroups {
+  paramGroups: { hyper: { lr: number } }[];
+}
+
+export abstract class LRScheduler {
+  /** Each group's initial lr. */
+  readonly baseLrs: number[];
+  lastEpoch = 0;
+  constructor(readonly optimizer: HasParamGroups) {
+    this.baseLrs = optimizer.paramGroups.map((g) => g.hyper.lr);
+    this.apply();
+  }
+  /** The lr of a group with initial lr `base` at `epoch`. */
+  abstract lrAt(epoch: number, base: number): number;
+  /** Advances one epoch (or step) and sets the new lrs. */
+  step(): void {
+    this.lastEpoch++;
+    this.apply();
+  }
+  /** The lrs in force. */
+  getLastLr(): number[] {
+    return this.optimizer.paramGroups.map((g) => g.hyper.lr);
+  }
+  protected apply(): void {
+    this.optimizer.paramGroups.forEach((g, i) => (g.hyper.lr = this.lrAt(this.lastEpoch, this.baseLrs[i]!)));
+  }
+  stateDict(): { lastEpoch: number; baseLrs: number[] } {
+    return { lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs] };
+  }
+  loadStateDict(sd: { lastEpoch: number; baseLrs: number[] }): void {
+    if (sd.baseLrs.length !== this.baseLrs.length) throw new ValueError('LRScheduler.loadStateDict', `${sd.baseLrs.length} base lrs for ${this.baseLrs.length} groups`);
+    this.lastEpoch = sd.lastEpoch;
+    sd.baseLrs.forEach((b, i) => (this.baseLrs[i] = b));
+    this.apply();
+  }
+}
+
+/** lr = base · γ^⌊epoch / stepSize⌋ (StepLR; γ = 0.1 by default). */
+export class StepLR extends LRScheduler {
+  constructor(optimizer: HasParamGroups, readonly options: { stepSize: number; gamma?: number }) {
+    if (!(options.stepSize >= 1)) throw new ValueError('StepLR', `stepSize must be at least 1, got ${options.stepSize}`);
+    super(optimizer);
+  }
+  lrAt(epoch: number, base: number): number {
+    return base * Math.pow(this.options.gamma ?? 0.1, Math.floor(epoch / this.options.stepSize));
+  }
+}
+
+/** lr = base · γ^epoch (ExponentialLR). */
+export class ExponentialLR extends LRScheduler {
+  constructor(optimizer: HasParamGroups, readonly options: { gamma: number }) {
+    super(optimizer);
+  }
+  lrAt(epoch: number, base: number): number {
+    return base * Math.pow(this.options.gamma, epoch);
+  }
+}
+
+/** lr = η_min + (base − η_min)(1 + cos(π·epoch/T_max))/2 (CosineAnnealingLR; Loshchilov & Hutter 2017, without restarts). */
+export class CosineAnnealingLR extends LRScheduler {
+  constructor(optimizer: HasParamGroups, readonly options: { tMax: number; etaMin?: number }) {
+    if (!(options.tMax > 0)) throw new ValueError('CosineAnnealingLR', `tMax must be positive, got ${options.tMax}`);
+    super(optimizer);
+  }
+  lrAt(epoch: number, base: number): number {
+    const etaMin = this.options.etaMin ?? 0;
+    return etaMin + ((base - etaMin) * (1 + Math.cos((Math.PI * epoch) / this.options.tMax))) / 2;
+  }
+}
+
+/**
+ * Linear warm-up from startFactor·base to base over `warmupSteps`, then the
+ * `after` schedule (if any) with its epoch counted from the end of warm-up:
+ *   epoch < W: lr = base·(s + (1 − s)·epoch/W);  else lr = after.lrAt(epoch − W, base)
+ * (torch's LinearLR followed by another scheduler via SequentialLR.)
+ */
+export class LinearWarmup extends LRScheduler {
+  constructor(optimizer: HasParamGroups, readonly options: { warmupSteps: number; startFactor?: number; after?: (optimizer: HasParamGroups) => LRScheduler }) {
+    if (!(options.warmupSteps >= 1)) throw new ValueError('LinearWarmup', `warmupSteps must be at least 1, got ${options.warmupSteps}`);
+    super(optimizer);
+  }
+  private inner: LRScheduler | null | undefined;
+  lrAt(epoch: number, base: number): number {
+    const W = this.options.warmupSteps;
+    const s = this.options.startFactor ?? 1 / W;
+    if (epoch < W) return base * (s + ((1 - s) * epoch) / W);
+    if (this.inner === undefined) {
+      // Built lazily on a view of the groups so that its own constructor does not move the real lrs.
+      const shadow = { paramGroups: this.baseLrs.map((lr) => ({ hyper: { lr } })) };
+      this.inner = this.options.after ? this.options.after(shadow) : null;
+    }
+    return this.inner ? this.inner.lrAt(epoch - W, base) : base;
+  }
+}
+
+/**
+ * Reduces lr by `factor` when a metric stops improving for `patience` epochs
+ * (torch ReduceLROnPlateau: mode 'min', factor 0.1, patience 10, threshold 1e-4
+ * relative, cooldown 0, minLr 0, eps 1e-8). Call step(metric) once per epoch.
+ */
+export class ReduceLROnPlateau {
+  best: number;
+  numBadEpochs = 0;
+  cooldownCounter = 0;
+  readonly mode: 'min' | 'max';
+  readonly factor: number;
+  readonly patience: number;
+  readonly threshold: number;
+  readonly thresholdMode: 'rel' | 'abs';
+  readonly cooldown: number;
+  readonly minLr: number;
+  readonly eps: number;
+  constructor(readonly optimizer: HasParamGroups, options: { mode?: 'min' | 'max'; factor?: number; patience?: number; threshold?: number; thresholdMode?: 'rel' | 'abs'; cooldown?: number; minLr?: number; eps?: number } = {}) {
+    this.mode = options.mode ?? 'min';
+    this.factor = options.factor ?? 0.1;
+    if (!(this.factor < 1)) throw new ValueError('ReduceLROnPlateau', `factor should be < 1.0, got ${this.factor}`);
+    this.patience = options.patience ?? 10;
+    this.threshold = options.threshold ?? 1e-4;
+    this.thresholdMode = options.thresholdMode ?? 'rel';
+    this.cooldown = options.cooldown ?? 0;
+    this.minLr = options.minLr ?? 0;
+    this.eps = options.eps ?? 1e-8;
+    this.best = this.mode === 'min' ? Infinity : -Infinity;
+  }
+  private isBetter(a: number): boolean {
+    const { mode, thresholdMode, threshold, best } = this;
+    if (mode === 'min') return thresholdMode === 'rel' ? a < best * (1 - threshold) : a < best - threshold;
+    return thresholdMode === 'rel' ? a > best * (threshold + 1) : a > best + threshold;
+  }
+  step(metric: number): void {
+    if (this.isBetter(metric)) {
+      this.best = metric;
+      this.numBadEpochs = 0;
+    } else this.numBadEpochs++;
+    if (this.cooldownCounter > 0) {
+      this.cooldownCounter--;
+      this.numBadEpochs = 0;
+    }
+    if (this.numBadEpochs > this.patience) {
+      for (const g of this.optimizer.paramGroups) {
+        const newLr = Math.max(g.hyper.lr * this.factor, this.minLr);
+        if (g.hyper.lr - newLr > this.eps) g.hyper.lr = newLr;
+      }
+      this.cooldownCounter = this.cooldown;
+      this.numBadEpochs = 0;
+    }
+  }
+  getLastLr(): number[] {
+    return this.optimizer.paramGroups.map((g) => g.hyper.lr);
+  }
+}
