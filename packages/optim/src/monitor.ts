@@ -28,8 +28,8 @@ export interface MonitorSummary {
 }
 
 /** Anything with post-step hooks (every Optimizer). */
-interface Observable {
-  registerStepPostHook(hook: (opt: never, report: StepReport) => void): { remove(): void };
+interface Observable<O> {
+  registerStepPostHook(hook: (opt: O, report: StepReport) => void): { remove(): void };
 }
 
 export class GradientMonitor {
@@ -37,7 +37,7 @@ export class GradientMonitor {
   private handle: { remove(): void } | null = null;
 
   /** Records every step of `optimizer` from now on. */
-  attach(optimizer: Observable): this {
+  attach<O extends Observable<O>>(optimizer: O): this {
     this.handle = optimizer.registerStepPostHook((_o, r) => this.record(r));
     return this;
   }

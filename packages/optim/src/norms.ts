@@ -12,18 +12,21 @@ export function dataOf(t: Tensor): FloatArray {
   return t.data as FloatArray;
 }
 
-/** Σ x² without overflow: rescales by max|x| when the plain sum overflows. */
-export function sumOfSquares(x: FloatArray): number {
+/** Below this a sum of squares may have lost precision to underflow (squares of entries < ~1e-154). */
+const UNDERFLOW = 1e-280;
+
+/** ‖x‖₂ without overflow or underflow: rescales by max|x| when Σx² leaves the safe range (as LAPACK's nrm2). */
+export function l2Norm(x: FloatArray): number {
   const s = kernels.sumSquares(x);
-  if (Number.isFinite(s)) return s;
+  if (Number.isFinite(s) && s > UNDERFLOW) return Math.sqrt(s);
   const m = maxAbs(x);
-  if (!Number.isFinite(m)) return s; // genuine Inf/NaN entries
+  if (!Number.isFinite(m) || m === 0) return Math.sqrt(s); // genuine Inf/NaN entries, or all zeros
   let scaled = 0;
   for (let i = 0; i < x.length; i++) {
     const v = x[i]! / m;
     scaled += v * v;
   }
-  return scaled * m * m;
+  return Math.sqrt(scaled) * m;
 }
 
 export function sumAbs(x: FloatArray): number {
@@ -51,7 +54,7 @@ export function maxAbs(x: FloatArray): number {
 
 /** ‖x‖_p of one flat array for p = 2, 1 or Infinity. */
 export function tensorNorm(x: FloatArray, p: number): number {
-  if (p === 2) return Math.sqrt(sumOfSquares(x));
+  if (p === 2) return l2Norm(x);
   if (p === 1) return sumAbs(x);
   if (p === Infinity) return maxAbs(x);
   let s = 0;
@@ -74,9 +77,9 @@ export function combineNorms(norms: readonly number[], p: number): number {
   if (p === 2) {
     let s = 0;
     for (const n of norms) s += n * n;
-    if (Number.isFinite(s)) return Math.sqrt(s);
+    if (Number.isFinite(s) && s > UNDERFLOW) return Math.sqrt(s);
     const m = Math.max(...norms);
-    if (!Number.isFinite(m)) return m;
+    if (!Number.isFinite(m) || m === 0) return Number.isNaN(s) ? NaN : m === 0 ? 0 : m;
     let scaled = 0;
     for (const n of norms) scaled += (n / m) ** 2;
     return Math.sqrt(scaled) * m;

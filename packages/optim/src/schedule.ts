@@ -11,11 +11,15 @@ export interface HasParamGroups {
   paramGroups: { hyper: { lr: number } }[];
 }
 
-export abstract class LRScheduler {
+export abstract class LRScheduler<O = unknown> {
   /** Each group's initial lr. */
   readonly baseLrs: number[];
   lastEpoch = 0;
-  constructor(readonly optimizer: HasParamGroups) {
+  /** Options are stored here, before the first lr is set, so lrAt can read them during construction. */
+  constructor(
+    readonly optimizer: HasParamGroups,
+    readonly options: O,
+  ) {
     this.baseLrs = optimizer.paramGroups.map((g) => g.hyper.lr);
     this.apply();
   }
@@ -45,10 +49,10 @@ export abstract class LRScheduler {
 }
 
 /** lr = base · γ^⌊epoch / stepSize⌋ (StepLR; γ = 0.1 by default). */
-export class StepLR extends LRScheduler {
-  constructor(optimizer: HasParamGroups, readonly options: { stepSize: number; gamma?: number }) {
+export class StepLR extends LRScheduler<{ stepSize: number; gamma?: number }> {
+  constructor(optimizer: HasParamGroups, options: { stepSize: number; gamma?: number }) {
     if (!(options.stepSize >= 1)) throw new ValueError('StepLR', `stepSize must be at least 1, got ${options.stepSize}`);
-    super(optimizer);
+    super(optimizer, options);
   }
   lrAt(epoch: number, base: number): number {
     return base * Math.pow(this.options.gamma ?? 0.1, Math.floor(epoch / this.options.stepSize));
@@ -56,20 +60,17 @@ export class StepLR extends LRScheduler {
 }
 
 /** lr = base · γ^epoch (ExponentialLR). */
-export class ExponentialLR extends LRScheduler {
-  constructor(optimizer: HasParamGroups, readonly options: { gamma: number }) {
-    super(optimizer);
-  }
+export class ExponentialLR extends LRScheduler<{ gamma: number }> {
   lrAt(epoch: number, base: number): number {
     return base * Math.pow(this.options.gamma, epoch);
   }
 }
 
 /** lr = η_min + (base − η_min)(1 + cos(π·epoch/T_max))/2 (CosineAnnealingLR; Loshchilov & Hutter 2017, without restarts). */
-export class CosineAnnealingLR extends LRScheduler {
-  constructor(optimizer: HasParamGroups, readonly options: { tMax: number; etaMin?: number }) {
+export class CosineAnnealingLR extends LRScheduler<{ tMax: number; etaMin?: number }> {
+  constructor(optimizer: HasParamGroups, options: { tMax: number; etaMin?: number }) {
     if (!(options.tMax > 0)) throw new ValueError('CosineAnnealingLR', `tMax must be positive, got ${options.tMax}`);
-    super(optimizer);
+    super(optimizer, options);
   }
   lrAt(epoch: number, base: number): number {
     const etaMin = this.options.etaMin ?? 0;
@@ -83,12 +84,20 @@ export class CosineAnnealingLR extends LRScheduler {
  *   epoch < W: lr = base·(s + (1 − s)·epoch/W);  else lr = after.lrAt(epoch − W, base)
  * (torch's LinearLR followed by another scheduler via SequentialLR.)
  */
-export class LinearWarmup extends LRScheduler {
-  constructor(optimizer: HasParamGroups, readonly options: { warmupSteps: number; startFactor?: number; after?: (optimizer: HasParamGroups) => LRScheduler }) {
+export interface LinearWarmupOptions {
+  warmupSteps: number;
+  /** Fraction of the base lr at epoch 0 (default 1/warmupSteps). */
+  startFactor?: number;
+  /** The schedule that follows warm-up, built on the optimizer's groups. */
+  after?: (optimizer: HasParamGroups) => LRScheduler;
+}
+
+export class LinearWarmup extends LRScheduler<LinearWarmupOptions> {
+  constructor(optimizer: HasParamGroups, options: LinearWarmupOptions) {
     if (!(options.warmupSteps >= 1)) throw new ValueError('LinearWarmup', `warmupSteps must be at least 1, got ${options.warmupSteps}`);
-    super(optimizer);
+    super(optimizer, options);
   }
-  private inner: LRScheduler | null | undefined;
+  private inner?: LRScheduler | null;
   lrAt(epoch: number, base: number): number {
     const W = this.options.warmupSteps;
     const s = this.options.startFactor ?? 1 / W;

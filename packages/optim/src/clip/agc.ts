@@ -3,7 +3,7 @@ import type { FloatArray, Tensor } from '@tapegrad/autograd';
 import { ValueError } from '@tapegrad/autograd';
 import type { GradientTransformation } from '../transform.js';
 import type { TensorClipReport } from '../report.js';
-import { assertNonNegative, assertOneDType, dataOf, sumOfSquares } from '../norms.js';
+import { assertNonNegative, assertOneDType, dataOf, l2Norm } from '../norms.js';
 
 /** Σ x² of x[start .. start+len). */
 function unitSquares(x: FloatArray, start: number, len: number): number {
@@ -39,7 +39,7 @@ export function adaptiveGradClip(clipping: number, options: { eps?: number } = {
         if (p.size !== g.size) throw new ValueError('adaptiveGradClip', `parameter ${i} has ${p.size} elements but its gradient has ${g.size}`);
         const gd = dataOf(g), pd = dataOf(p);
         const unitLen = p.ndim <= 1 ? 1 : p.size / p.shape[0]!;
-        const before = sumOfSquares(gd);
+        const before = l2Norm(gd);
         let clippedHere = 0;
         for (let start = 0; start < gd.length; start += unitLen) {
           units++;
@@ -51,11 +51,11 @@ export function adaptiveGradClip(clipping: number, options: { eps?: number } = {
             clippedHere++;
           }
         }
-        const after = clippedHere > 0 ? sumOfSquares(gd) : before;
+        const after = clippedHere > 0 ? l2Norm(gd) : before;
         unitsClipped += clippedHere;
-        sqBefore += before;
-        sqAfter += after;
-        tensors.push({ index: i, normBefore: Math.sqrt(before), normAfter: Math.sqrt(after), scale: NaN, clipped: clippedHere > 0 });
+        sqBefore += before * before;
+        sqAfter += after * after;
+        tensors.push({ index: i, normBefore: before, normAfter: after, scale: NaN, clipped: clippedHere > 0 });
       });
       return {
         grads: [...grads],

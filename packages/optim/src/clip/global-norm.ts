@@ -1,6 +1,11 @@
 /** Clipping by the norm of all gradients together, and normalization to unit norm. */
 import type { GradientTransformation } from '../transform.js';
-import { assertNonNegative, parseNormType } from '../norms.js';
+import { assertNonNegative, dataOf, parseNormType } from '../norms.js';
+import type { FloatArray } from '@tapegrad/autograd';
+
+function divideInPlace(x: FloatArray, d: number): void {
+  for (let i = 0; i < x.length; i++) x[i] /= d;
+}
 import { clipFactor, measure, scaleAll } from './measure.js';
 
 export interface GlobalNormOptions {
@@ -52,6 +57,12 @@ export function normalizeGradient(): GradientTransformation<null> {
     update(grads) {
       const m = measure('normalizeGradient', grads, 2);
       const scale = m.total > 0 ? 1 / m.total : 1;
+      if (!Number.isFinite(scale)) {
+        // 1/‖g‖ overflows for subnormal norms: divide instead of multiplying by the reciprocal.
+        for (const g of grads) if (g) divideInPlace(dataOf(g), m.total);
+        const { grads: out, report } = scaleAll(name, grads, m, 1, 1, 2);
+        return { grads: out, state: null, report: { ...report, scale, normAfter: 1, clipped: true, tensors: report.tensors.map((t) => ({ ...t, scale, normAfter: t.normBefore / m.total, clipped: true })) } };
+      }
       const { grads: out, report } = scaleAll(name, grads, m, scale, 1, 2);
       return { grads: out, state: null, report };
     },
