@@ -7,11 +7,13 @@ import { join } from 'node:path';
 import { clipSuite } from './clip-suite.js';
 import { opsSuite } from './ops-suite.js';
 import { optimSuite } from './optim-suite.js';
+import { recurrentSuite } from './recurrent-suite.js';
+import { trainSuite } from './train-suite.js';
 import type { CaseResult, Suite } from './suite.js';
 import { failed } from './suite.js';
 
 /** Every suite, in dependency order. */
-export const SUITES: Suite[] = [opsSuite, optimSuite, clipSuite];
+export const SUITES: Suite[] = [opsSuite, recurrentSuite, optimSuite, clipSuite, trainSuite];
 /** Fixture files of the format, including those no suite can run yet. */
 export const FILES = ['ops', 'recurrent', 'optim', 'clip', 'train'] as const;
 

@@ -43,3 +43,4 @@ import type { Tensor as T } from './tensor.js';
 export function pow(x: T, exponent: T | number): T {
   return typeof exponent === 'number' ? powScalar(x, exponent) : powTensor(x, exponent);
 }
+export { rnnCell, lstmCell, gruCell } from './ops/recurrent.js';

@@ -1,0 +1,206 @@
+/** Feed-forward layers and activation modules, PyTorch layouts and default inits. */
+import type { FloatDType, Generator, Tensor } from '@tapegrad/autograd';
+import * as T from '@tapegrad/autograd';
+import { ValueError, defaultGenerator } from '@tapegrad/autograd';
+import { kaimingUniform, normal, ones, uniform, zeros } from './init.js';
+import { Module } from './module.js';
+import { Parameter } from './parameter.js';
+
+/** Options shared by layers that create parameters. */
+export interface LayerOptions {
+  dtype?: FloatDType;
+  generator?: Generator;
+}
+
+/** An uninitialized parameter of the given shape. */
+export function emptyParameter(shape: readonly number[], dtype: FloatDType = 'float32'): Parameter {
+  const size = shape.reduce((p, d) => p * d, 1);
+  return new Parameter(dtype === 'float64' ? new Float64Array(size) : new Float32Array(size), shape);
+}
+
+function positiveInt(op: string, name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1) throw new ValueError(op, `${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+/**
+ * y = x·Wᵀ + b with W [out, in] (torch.nn.Linear). Default init as PyTorch:
+ * W ~ kaiming-uniform(a = √5) = U(±1/√in), b ~ U(±1/√in).
+ */
+export class Linear extends Module {
+  weight: Parameter;
+  bias: Parameter | null;
+  constructor(readonly inFeatures: number, readonly outFeatures: number, options: LayerOptions & { bias?: boolean } = {}) {
+    super();
+    positiveInt('Linear', 'inFeatures', inFeatures);
+    positiveInt('Linear', 'outFeatures', outFeatures);
+    this.weight = emptyParameter([outFeatures, inFeatures], options.dtype);
+    kaimingUniform(this.weight, { a: Math.sqrt(5), generator: options.generator });
+    this.bias = options.bias === false ? null : emptyParameter([outFeatures], options.dtype);
+    if (this.bias) {
+      const bound = 1 / Math.sqrt(inFeatures);
+      uniform(this.bias, -bound, bound, { generator: options.generator });
+    }
+  }
+  forward(x: Tensor): Tensor {
+    return T.linear(x, this.weight, this.bias);
+  }
+  protected override describe(): string {
+    return `in=${this.inFeatures}, out=${this.outFeatures}, bias=${this.bias !== null}`;
+  }
+}
+
+/** A lookup table [num, dim] (torch.nn.Embedding), initialized N(0, 1). */
+export class Embedding extends Module {
+  weight: Parameter;
+  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: LayerOptions = {}) {
+    super();
+    positiveInt('Embedding', 'numEmbeddings', numEmbeddings);
+    positiveInt('Embedding', 'embeddingDim', embeddingDim);
+    this.weight = emptyParameter([numEmbeddings, embeddingDim], options.dtype);
+    normal(this.weight, 0, 1, { generator: options.generator });
+  }
+  forward(ids: T.IndexLike): Tensor {
+    return T.embedding(this.weight, ids);
+  }
+  protected override describe(): string {
+    return `${this.numEmbeddings}, ${this.embeddingDim}`;
+  }
+}
+
+/**
+ * Inverted dropout (Srivastava et al. 2014): in training, zero each entry with
+ * probability p and scale the rest by 1/(1 − p); the identity in eval mode.
+ * The mask comes from the module's generator, so runs are reproducible.
+ */
+export class Dropout extends Module {
+  private readonly generator: Generator;
+  constructor(readonly p = 0.5, options: { generator?: Generator } = {}) {
+    super();
+    if (!(p >= 0 && p < 1)) throw new ValueError('Dropout', `p must be in [0, 1), got ${p}`);
+    this.generator = options.generator ?? defaultGenerator;
+  }
+  forward(x: Tensor): Tensor {
+    return dropout(x, this.p, this.training, this.generator);
+  }
+  protected override describe(): string {
+    return `p=${this.p}`;
+  }
+}
+
+/** Functional inverted dropout: a no-op when not training or p = 0. */
+export function dropout(x: Tensor, p: number, training: boolean, generator: Generator = defaultGenerator): Tensor {
+  if (!training || p === 0) return x;
+  const mask = T.zerosLike(x);
+  const scale = 1 / (1 - p);
+  for (let i = 0; i < mask.size; i++) mask.data[i] = generator.random() < p ? 0 : scale;
+  return T.mul(x, mask);
+}
+
+/** Anything with a one-tensor forward. */
+export interface Layer {
+  forward(x: Tensor): Tensor;
+}
+
+/** Chains layers: forward(x) = layerN(… layer1(x)). Children are named 0, 1, … */
+export class Sequential extends Module {
+  readonly layers: (Module & Layer)[];
+  constructor(...layers: (Module & Layer)[]) {
+    super();
+    this.layers = layers;
+  }
+  forward(x: Tensor): Tensor {
+    return this.layers.reduce((h, l) => l.forward(h), x);
+  }
+  override namedParameters(prefix = '') {
+    // PyTorch names Sequential children 0, 1, … (not layers.0).
+    return this.layers.flatMap((l, i) => l.namedParameters(prefix ? `${prefix}.${i}` : String(i)));
+  }
+  override namedChildren(): [string, Module][] {
+    return this.layers.map((l, i) => [String(i), l]);
+  }
+}
+
+export class Identity extends Module {
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}
+
+/**
+ * Layer normalization over the last dims (Ba, Kiros & Hinton 2016):
+ * y = (x − E[x]) / √(Var[x] + ε) · γ + β, biased variance, γ = 1, β = 0 initially.
+ */
+export class LayerNorm extends Module {
+  weight: Parameter | null;
+  bias: Parameter | null;
+  readonly normalizedShape: number[];
+  constructor(normalizedShape: number | readonly number[], readonly options: { eps?: number; elementwiseAffine?: boolean; dtype?: FloatDType } = {}) {
+    super();
+    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+    const affine = options.elementwiseAffine ?? true;
+    this.weight = affine ? ones(emptyParameter(this.normalizedShape, options.dtype)) as Parameter : null;
+    this.bias = affine ? zeros(emptyParameter(this.normalizedShape, options.dtype)) as Parameter : null;
+  }
+  forward(x: Tensor): Tensor {
+    const k = this.normalizedShape.length;
+    if (x.shape.slice(-k).join() !== this.normalizedShape.join()) throw new ValueError('LayerNorm', `input's last dims ${JSON.stringify(x.shape.slice(-k))} do not match normalizedShape ${JSON.stringify(this.normalizedShape)}`);
+    const dims = Array.from({ length: k }, (_, i) => x.ndim - k + i);
+    const mean = T.mean(x, { dim: dims, keepdim: true });
+    const centered = T.sub(x, mean);
+    const variance = T.mean(T.square(centered), { dim: dims, keepdim: true });
+    let y = T.div(centered, T.sqrt(T.add(variance, this.options.eps ?? 1e-5)));
+    if (this.weight) y = T.mul(y, this.weight);
+    if (this.bias) y = T.add(y, this.bias);
+    return y;
+  }
+}
+
+/** Activation modules: thin wrappers so they can sit in a Sequential. */
+export class Tanh extends Module {
+  forward(x: Tensor): Tensor {
+    return T.tanh(x);
+  }
+}
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor {
+    return T.relu(x);
+  }
+}
+export class Sigmoid extends Module {
+  forward(x: Tensor): Tensor {
+    return T.sigmoid(x);
+  }
+}
+export class GELU extends Module {
+  constructor(readonly approximate: 'none' | 'tanh' = 'none') {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return T.gelu(x, { approximate: this.approximate });
+  }
+}
+export class LeakyReLU extends Module {
+  constructor(readonly negativeSlope = 0.01) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return T.leakyRelu(x, this.negativeSlope);
+  }
+}
+export class ELU extends Module {
+  constructor(readonly alpha = 1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return T.elu(x, this.alpha);
+  }
+}
+export class Softplus extends Module {
+  constructor(readonly options: { beta?: number; threshold?: number } = {}) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return T.softplus(x, this.options);
+  }
+}

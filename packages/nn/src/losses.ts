@@ -1,0 +1,68 @@
+/**
+ * Losses: the functional forms live in @tapegrad/autograd (one definition
+ * each) and are re-exported here; the classes wrap them as modules with
+ * their options fixed, like torch.nn.CrossEntropyLoss.
+ */
+import type { ClassLossOptions, Reduction, Tensor } from '@tapegrad/autograd';
+import { bceWithLogits, crossEntropy, huberLoss, l1Loss, mseLoss, nllLoss, smoothL1Loss } from '@tapegrad/autograd';
+import { Module } from './module.js';
+
+export { bceWithLogits, crossEntropy, huberLoss, l1Loss, mseLoss, nllLoss, smoothL1Loss };
+export type { ClassLossOptions, Reduction };
+
+export class CrossEntropyLoss extends Module {
+  constructor(readonly options: ClassLossOptions & { labelSmoothing?: number } = {}) {
+    super();
+  }
+  forward(logits: Tensor, target: Tensor): Tensor {
+    return crossEntropy(logits, target, this.options);
+  }
+}
+export class NLLLoss extends Module {
+  constructor(readonly options: ClassLossOptions = {}) {
+    super();
+  }
+  forward(logProbs: Tensor, target: Tensor): Tensor {
+    return nllLoss(logProbs, target, this.options);
+  }
+}
+export class MSELoss extends Module {
+  constructor(readonly options: { reduction?: Reduction } = {}) {
+    super();
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return mseLoss(input, target, this.options);
+  }
+}
+export class L1Loss extends Module {
+  constructor(readonly options: { reduction?: Reduction } = {}) {
+    super();
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return l1Loss(input, target, this.options);
+  }
+}
+export class SmoothL1Loss extends Module {
+  constructor(readonly options: { reduction?: Reduction; beta?: number } = {}) {
+    super();
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return smoothL1Loss(input, target, this.options);
+  }
+}
+export class HuberLoss extends Module {
+  constructor(readonly options: { reduction?: Reduction; delta?: number } = {}) {
+    super();
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return huberLoss(input, target, this.options);
+  }
+}
+export class BCEWithLogitsLoss extends Module {
+  constructor(readonly options: { reduction?: Reduction; weight?: Tensor; posWeight?: Tensor } = {}) {
+    super();
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return bceWithLogits(input, target, this.options);
+  }
+}

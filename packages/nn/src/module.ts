@@ -1,0 +1,166 @@
+/**
+ * Module: the base of every layer. Parameters and submodules are discovered
+ * from the module's own properties — a Parameter, a Module, or an array or
+ * Map of them — in declaration order, so there is no registration list to
+ * keep in sync. Names follow PyTorch (`rnn.weight_ih_l0`, `layers.0.bias`).
+ */
+import type { Tensor } from '@tapegrad/autograd';
+import { ValueError, formatShape } from '@tapegrad/autograd';
+import { Parameter } from './parameter.js';
+
+type Child = Module | Parameter;
+
+function entriesOf(value: unknown): [string, Child][] | null {
+  if (value instanceof Module || value instanceof Parameter) return [['', value]];
+  if (Array.isArray(value)) {
+    const out: [string, Child][] = [];
+    value.forEach((v, i) => {
+      if (v instanceof Module || v instanceof Parameter) out.push([String(i), v]);
+    });
+    return out.length ? out : null;
+  }
+  if (value instanceof Map) {
+    const out: [string, Child][] = [];
+    for (const [k, v] of value) if (v instanceof Module || v instanceof Parameter) out.push([String(k), v]);
+    return out.length ? out : null;
+  }
+  return null;
+}
+
+export abstract class Module {
+  /** Training mode (dropout active); eval() turns it off. */
+  training = true;
+
+  /** Direct children and own parameters, with their names, in declaration order. */
+  private members(): [string, Child][] {
+    const out: [string, Child][] = [];
+    for (const key of Object.keys(this)) {
+      if (key === 'training') continue;
+      const found = entriesOf((this as Record<string, unknown>)[key]);
+      if (found) for (const [sub, child] of found) out.push([sub ? `${key}.${sub}` : key, child]);
+    }
+    return out;
+  }
+
+  /** [name, parameter] for this module and all descendants, each parameter once. */
+  namedParameters(prefix = ''): [string, Parameter][] {
+    const out: [string, Parameter][] = [];
+    const seen = new Set<Parameter>();
+    const walk = (m: Module, pre: string) => {
+      for (const [name, child] of m.members()) {
+        const full = pre ? `${pre}.${name}` : name;
+        if (child instanceof Parameter) {
+          if (!seen.has(child)) {
+            seen.add(child);
+            out.push([full, child]);
+          }
+        } else walk(child, full);
+      }
+    };
+    walk(this, prefix);
+    return out;
+  }
+
+  parameters(): Parameter[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  /** Direct submodules with their names. */
+  namedChildren(): [string, Module][] {
+    return this.members().filter((e): e is [string, Module] => e[1] instanceof Module);
+  }
+  children(): Module[] {
+    return this.namedChildren().map(([, m]) => m);
+  }
+  /** This module and every descendant, depth first, with dotted names ('' for this one). */
+  namedModules(prefix = ''): [string, Module][] {
+    const out: [string, Module][] = [[prefix, this]];
+    for (const [name, child] of this.namedChildren()) out.push(...child.namedModules(prefix ? `${prefix}.${name}` : name));
+    return out;
+  }
+  modules(): Module[] {
+    return this.namedModules().map(([, m]) => m);
+  }
+
+  /** Sets training mode on this module and every descendant. */
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Clears every parameter's gradient (null by default, or zeros in place). */
+  zeroGrad(options: { setToNone?: boolean } = {}): void {
+    for (const p of this.parameters()) {
+      if (!p.grad) continue;
+      if (options.setToNone ?? true) p.grad = null;
+      else p.grad.data.fill(0);
+    }
+  }
+
+  /** Calls fn on every module (children first, then this one), like torch's apply. */
+  apply(fn: (m: Module) => void): this {
+    for (const c of this.children()) c.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /** Number of parameter elements (trainable only by default). */
+  numParameters(): number {
+    return this.parameters().reduce((n, p) => n + p.size, 0);
+  }
+
+  /** A snapshot of every parameter, by name: copies, so later training does not change it. */
+  stateDict(): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    for (const [name, p] of this.namedParameters()) out[name] = p.detach().clone();
+    return out;
+  }
+
+  /**
+   * Copies values into the parameters by name. Everything is checked first —
+   * missing and unexpected keys (when strict, the default), shapes and dtypes —
+   * and on any problem it throws naming the key, leaving the module unchanged.
+   */
+  loadStateDict(sd: Record<string, Tensor>, options: { strict?: boolean } = {}): { missing: string[]; unexpected: string[] } {
+    const strict = options.strict ?? true;
+    const named = new Map(this.namedParameters());
+    const missing = [...named.keys()].filter((k) => !(k in sd));
+    const unexpected = Object.keys(sd).filter((k) => !named.has(k));
+    if (strict && (missing.length || unexpected.length)) {
+      const parts = [missing.length ? `missing keys: ${missing.join(', ')}` : '', unexpected.length ? `unexpected keys: ${unexpected.join(', ')}` : ''].filter(Boolean);
+      throw new ValueError('loadStateDict', parts.join('; '));
+    }
+    for (const [k, t] of Object.entries(sd)) {
+      const p = named.get(k);
+      if (!p) continue;
+      if (!t || typeof t !== 'object' || !('shape' in t)) throw new ValueError('loadStateDict', `'${k}' is not a tensor`);
+      if (t.shape.join() !== p.shape.join()) throw new ValueError('loadStateDict', `shape mismatch for '${k}': checkpoint ${formatShape(t.shape)}, model ${formatShape(p.shape)}`);
+      if (t.dtype !== p.dtype) throw new ValueError('loadStateDict', `dtype mismatch for '${k}': checkpoint ${t.dtype}, model ${p.dtype}`);
+    }
+    for (const [k, t] of Object.entries(sd)) named.get(k)?.data.set(t.data);
+    return { missing, unexpected };
+  }
+
+  /** Extra text for toString (layer sizes). */
+  protected describe(): string {
+    return '';
+  }
+
+  /** A summary: the module tree with parameter shapes and counts. */
+  toString(): string {
+    const lines: string[] = [];
+    const walk = (m: Module, name: string, depth: number) => {
+      const pad = '  '.repeat(depth);
+      const own = m.members().filter((e): e is [string, Parameter] => e[1] instanceof Parameter);
+      const count = m.numParameters();
+      lines.push(`${pad}${name ? `(${name}): ` : ''}${m.constructor.name}(${m.describe()})${count ? `  # ${count.toLocaleString('en-US')} params` : ''}`);
+      for (const [pn, p] of own) lines.push(`${pad}  ${pn}: ${formatShape(p.shape)} ${p.dtype}`);
+      for (const [cn, c] of m.namedChildren()) walk(c, cn, depth + 1);
+    };
+    walk(this, '', 0);
+    return lines.join('\n');
+  }
+}
