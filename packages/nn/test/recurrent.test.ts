@@ -1,0 +1,120 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import * as T from '@tapegrad/autograd';
+import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, carryState, gruStep, lstmStep, rnnStep, timeChunks } from '../src/index.js';
+
+const f64 = (shape: number[], seed: number, requiresGrad = true) => T.randn(shape, { dtype: 'float64', generator: new T.Generator(seed), requiresGrad });
+
+describe('fused cells agree with the composite built from primitive ops', () => {
+  it('values and gradients of rnn/lstm/gru steps match for random sizes', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 }), fc.nat(1000), (B, H, seed) => {
+        const h = f64([B, H], seed), c = f64([B, H], seed + 1);
+        const cases: [number, (fused: boolean, gx: T.Tensor, w: T.Tensor, b: T.Tensor) => T.Tensor[]][] = [
+          [1, (fu, gx, w) => [rnnStep(gx, h, w, 'tanh', fu)]],
+          [1, (fu, gx, w) => [rnnStep(gx, h, w, 'relu', fu)]],
+          [4, (fu, gx, w) => lstmStep(gx, h, c, w, fu)],
+          [3, (fu, gx, w, b) => [gruStep(gx, h, w, b, fu)]],
+        ];
+        for (const [G, step] of cases) {
+          const gx = f64([B, G * H], seed + 2), w = f64([G * H, H], seed + 3), b = f64([G * H], seed + 4);
+          const inputs = [gx, w, b, h, c];
+          const run = (fused: boolean) => {
+            const outs = step(fused, gx, w, b);
+            const seeds = outs.map((o, k) => f64([...o.shape], seed + 10 + k, false));
+            return { outs, grads: T.gradients(outs, inputs, { gradOutputs: seeds }) };
+          };
+          const a = run(true), comp = run(false);
+          a.outs.forEach((o, k) => o.data.forEach((v, i) => expect(v).toBeCloseTo(comp.outs[k]!.data[i]!, 12)));
+          a.grads.forEach((g, k) => g.data.forEach((v, i) => expect(v).toBeCloseTo(comp.grads[k]!.data[i]!, 12)));
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+  it('gradcheck passes for every cell step in both forms, for inputs, states and weights', () => {
+    for (const fused of [true, false]) {
+      const x = f64([2, 3], 1), h = f64([2, 4], 2), c = f64([2, 4], 3);
+      const weights = (G: number) => [f64([G * 4, 3], 4), f64([G * 4, 4], 5), f64([G * 4], 6), f64([G * 4], 7)];
+      const proj = (xx: T.Tensor, wih: T.Tensor, bih: T.Tensor, bhh: T.Tensor | null) => (bhh ? T.add(T.linear(xx, wih, bih), bhh) : T.linear(xx, wih, bih));
+      for (const nl of ['tanh', 'relu'] as const) {
+        expect(T.gradcheck((xx, hh, wih, whh, bih, bhh) => rnnStep(proj(xx, wih, bih, bhh), hh, whh, nl, fused), [x, h, ...weights(1)]).passed).toBe(true);
+      }
+      expect(T.gradcheck((xx, hh, cc, wih, whh, bih, bhh) => lstmStep(proj(xx, wih, bih, bhh), hh, cc, whh, fused), [x, h, c, ...weights(4)]).passed).toBe(true);
+      expect(T.gradcheck((xx, hh, wih, whh, bih, bhh) => gruStep(proj(xx, wih, bih, null), hh, whh, bhh, fused), [x, h, ...weights(3)]).passed).toBe(true);
+    }
+  });
+  it('the cell modules run one step with PyTorch parameter names', () => {
+    const cells = [new RNNCell(3, 4), new LSTMCell(3, 4), new GRUCell(3, 4)];
+    for (const cell of cells) expect(cell.namedParameters().map(([n]) => n)).toEqual(['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh']);
+    expect((cells[0] as RNNCell).forward(T.randn([2, 3])).shape).toEqual([2, 4]);
+    expect((cells[1] as LSTMCell).forward(T.randn([3]))[1].shape).toEqual([4]);
+    expect((cells[2] as GRUCell).forward(T.randn([2, 3]), T.zeros([2, 4])).shape).toEqual([2, 4]);
+  });
+});
+
+describe('sequence layers', () => {
+  it('shapes follow PyTorch for batchFirst, bidirectional and several layers; unbatched input works', () => {
+    const lstm = new LSTM(3, 5, { numLayers: 2, bidirectional: true, batchFirst: true });
+    const r = lstm.forward(T.randn([4, 7, 3]));
+    expect(r.out.shape).toEqual([4, 7, 10]);
+    expect(r.hn.shape).toEqual([4, 4, 5]);
+    expect(r.cn!.shape).toEqual([4, 4, 5]);
+    const g = new GRU(3, 5).forward(T.randn([7, 2, 3]));
+    expect(g.out.shape).toEqual([7, 2, 5]);
+    const u = new RNN(3, 5, { batchFirst: true }).forward(T.randn([7, 3]));
+    expect(u.out.shape).toEqual([7, 5]);
+    expect(u.hn.shape).toEqual([1, 5]);
+  });
+  it('the fused and composite layer paths agree', () => {
+    for (const L of [RNN, LSTM, GRU]) {
+      const layer = new L(3, 4, { numLayers: 2, bidirectional: true, batchFirst: true, dtype: 'float64' });
+      const x = f64([2, 5, 3], 7);
+      layer.fused = true;
+      const a = layer.forward(x).out;
+      layer.fused = false;
+      const b = layer.forward(x).out;
+      a.data.forEach((v, i) => expect(v).toBeCloseTo(b.data[i]!, 12));
+    }
+  });
+  it('gradcheck through a whole 2-layer bidirectional LSTM', () => {
+    const lstm = new LSTM(2, 3, { numLayers: 2, bidirectional: true, dtype: 'float64' });
+    expect(T.gradcheck((x, h0) => lstm.forward(x, { h0 }).out, [f64([4, 2, 2], 1), f64([4, 2, 3], 2)]).passed).toBe(true);
+  });
+  it('keepStates exposes dL/dh_t for every step', () => {
+    const rnn = new RNN(2, 3, { batchFirst: true, dtype: 'float64' });
+    const x = f64([1, 6, 2], 3, false);
+    const { out, states } = rnn.forward(x, {}, { keepStates: true });
+    T.select(out, 1, -1).sum().backward();
+    const norms = states![0]!.map((h) => Math.hypot(...h.grad!.data));
+    expect(norms).toHaveLength(6);
+    expect(norms[5]).toBeCloseTo(Math.sqrt(3), 12); // dL/dh_T = 1 for each unit
+    // earlier steps only receive gradient through the recurrence
+    expect(norms.slice(0, 5).every((n) => n > 0 && n < norms[5]! * 10)).toBe(true);
+  });
+  it('bad inputs name the layer and the shapes', () => {
+    const lstm = new LSTM(3, 4, { batchFirst: true });
+    expect(() => lstm.forward(T.randn([2, 5, 4]))).toThrow('LSTM: input has 4 features, expected inputSize 3 (shape [2,5,4])');
+    expect(() => lstm.forward(T.randn([2, 5, 3]), { h0: T.zeros([2, 2, 4]) })).toThrow('LSTM: h0 must have shape [1,2,4], got [2,2,4]');
+  });
+});
+
+describe('truncated BPTT', () => {
+  it('carrying a detached state through chunks gives the same forward as one pass, and stops gradients at chunk boundaries', () => {
+    const lstm = new LSTM(2, 3, { batchFirst: true, dtype: 'float64' });
+    const x = f64([2, 9, 2], 4, false);
+    const full = lstm.forward(x);
+    let state = {};
+    const outs: T.Tensor[] = [];
+    let last: { hn: T.Tensor; cn?: T.Tensor } | null = null;
+    for (const chunk of timeChunks(x, 4, { batchFirst: true })) {
+      const r = lstm.forward(chunk, state);
+      outs.push(r.out);
+      state = carryState(r);
+      last = r;
+    }
+    T.cat(outs, 1).data.forEach((v, i) => expect(v).toBeCloseTo(full.out.data[i]!, 12));
+    expect((state as { h0: T.Tensor }).h0.requiresGrad).toBe(false);
+    expect(last!.hn.data[0]).toBeCloseTo(full.hn.data[0]!, 12);
+  });
+});
