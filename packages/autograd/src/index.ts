@@ -26,7 +26,7 @@ export { add, sub, mul, div, powTensor, maximum, minimum, where, gt, lt, ge, le,
 export type { TensorLike } from './ops/util.js';
 export { sum, mean, max, min, argmax, argmin, logsumexp, variance, std, norm } from './ops/reduce.js';
 export type { ReduceOptions, VarOptions, NormOrder } from './ops/reduce.js';
-export { reshape, view, flatten, unsqueeze, squeeze, permute, transpose, slice, narrow, select, expand, cat, stack, split, chunk, to } from './ops/shape.js';
+export { reshape, view, flatten, unsqueeze, squeeze, permute, transpose, slice, narrow, select, expand, cat, stack, split, chunk, unbind, to } from './ops/shape.js';
 export { matmul, linear } from './ops/matmul.js';
 export { indexSelect, embedding, gather } from './ops/indexing.js';
 export type { IndexLike } from './ops/indexing.js';

@@ -78,6 +78,7 @@ declare module './tensor.js' {
     expand(shape: readonly number[]): Tensor;
     split(size: number | readonly number[], dim?: number): Tensor[];
     chunk(chunks: number, dim?: number): Tensor[];
+    unbind(dim?: number): Tensor[];
     indexSelect(dim: number, index: idx.IndexLike): Tensor;
     gather(dim: number, index: Tensor): Tensor;
     softmax(dim?: number): Tensor;
@@ -148,6 +149,7 @@ P.unsqueeze = function (d) { return shp.unsqueeze(this, d); };
 P.expand = function (s) { return shp.expand(this, s); };
 P.split = function (s, d) { return shp.split(this, s, d); };
 P.chunk = function (c, d) { return shp.chunk(this, c, d); };
+P.unbind = function (d) { return shp.unbind(this, d); };
 P.indexSelect = function (d, i) { return idx.indexSelect(this, d, i); };
 P.gather = function (d, i) { return idx.gather(this, d, i); };
 P.softmax = function (d) { return act.softmax(this, d); };

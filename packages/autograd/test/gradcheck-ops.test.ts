@@ -145,6 +145,10 @@ describe('gradcheck: shape ops route gradients back to the right elements', () =
   it('expand sums the gradient over expanded dims', () => {
     fc.assert(fc.property(shapeArb(2, 3).chain((s) => tensorArb([...s, 1])), (x) => check((t) => T.expand(t, [2, ...t.shape.slice(0, -1), 3]), [x])), RUNS);
   });
+  it('unbind returns every slice and assembles the gradient of all of them', () => {
+    fc.assert(shaped((x) => T.stack(T.unbind(x, 1).map((p, i) => T.mul(p, i + 1)), 0)), RUNS);
+    fc.assert(shaped((x) => T.unbind(x, -1)[0]!), RUNS);
+  });
   it('cat and stack', () => {
     fc.assert(
       fc.property(fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })).chain(([a, b, c]) => fc.tuple(tensorArb([a, c]), tensorArb([b, c]), tensorArb([a, c]))), ([x, y, z]) => {

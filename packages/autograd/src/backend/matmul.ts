@@ -3,10 +3,12 @@
  *   C[M,N] (+)= op(A) · op(B),  op(A) is [M,K], op(B) is [K,N]
  * where op(X) = X or Xᵀ. Offsets select one matrix of a batch.
  *
- * The no-transpose and Aᵀ forms use the i-k-j order (the inner loop streams a
- * row of B and a row of C); four rows of C are computed together so each row
- * of B is loaded once per four rows. The Bᵀ form is a dot product of two
- * contiguous rows.
+ * Every transpose form runs the same register-blocked micro-kernel: a 4×4
+ * block of C lives in 16 local variables while k runs, so each step loads
+ * four values of A and four of B for sixteen multiply-adds and C is touched
+ * once per block. Element (i,k) of op(A) is a[i·ars + k·aks] and (k,j) of
+ * op(B) is b[k·bks + j·bjs]; the strides encode the transposes. Edges that
+ * do not fill a 4×4 block fall back to a plain dot product.
  */
 import type { FloatArray } from './dtype.js';
 
@@ -29,83 +31,46 @@ export interface GemmArgs {
 export function gemm(args: GemmArgs): void {
   const { transA, transB, M, N, K, a, aOffset, b, bOffset, c, cOffset, accumulate } = args;
   if (!accumulate) c.fill(0, cOffset, cOffset + M * N);
-  if (transB) gemmBT(transA, M, N, K, a, aOffset, b, bOffset, c, cOffset);
-  else gemmNN(transA, M, N, K, a, aOffset, b, bOffset, c, cOffset);
+  if (K === 0) return;
+  const ars = transA ? 1 : K, aks = transA ? M : 1;
+  const bks = transB ? 1 : N, bjs = transB ? K : 1;
+  blocked(M, N, K, a, aOffset, ars, aks, b, bOffset, bks, bjs, c, cOffset);
 }
 
-/** C += op(A) · B with B [K,N] row-major. A is [M,K], or [K,M] when transA. */
-function gemmNN(transA: boolean, M: number, N: number, K: number, a: FloatArray, ao: number, b: FloatArray, bo: number, c: FloatArray, co: number): void {
-  // element (i,k) of op(A)
-  const ars = transA ? 1 : K; // step between rows i
-  const aks = transA ? M : 1; // step between columns k
-  let i = 0;
-  for (; i + 4 <= M; i += 4) {
-    const c0 = co + i * N, c1 = c0 + N, c2 = c1 + N, c3 = c2 + N;
-    const a0 = ao + i * ars;
-    for (let k = 0; k < K; k++) {
-      const ak = a0 + k * aks;
-      const v0 = a[ak]!, v1 = a[ak + ars]!, v2 = a[ak + 2 * ars]!, v3 = a[ak + 3 * ars]!;
-      const bk = bo + k * N;
-      for (let j = 0; j < N; j++) {
-        const bv = b[bk + j]!;
-        c[c0 + j] += v0 * bv;
-        c[c1 + j] += v1 * bv;
-        c[c2 + j] += v2 * bv;
-        c[c3 + j] += v3 * bv;
+function blocked(M: number, N: number, K: number, a: FloatArray, ao: number, ars: number, aks: number, b: FloatArray, bo: number, bks: number, bjs: number, c: FloatArray, co: number): void {
+  const M4 = M - (M % 4), N4 = N - (N % 4);
+  for (let j = 0; j < N4; j += 4) {
+    const bj = bo + j * bjs;
+    for (let i = 0; i < M4; i += 4) {
+      const ai = ao + i * ars;
+      let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+      let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+      let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+      let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      for (let k = 0, pa = ai, pb = bj; k < K; k++, pa += aks, pb += bks) {
+        const a0 = a[pa]!, a1 = a[pa + ars]!, a2 = a[pa + 2 * ars]!, a3 = a[pa + 3 * ars]!;
+        const b0 = b[pb]!, b1 = b[pb + bjs]!, b2 = b[pb + 2 * bjs]!, b3 = b[pb + 3 * bjs]!;
+        c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+        c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+        c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+        c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
       }
+      let r = co + i * N + j;
+      c[r] += c00; c[r + 1] += c01; c[r + 2] += c02; c[r + 3] += c03;
+      r += N;
+      c[r] += c10; c[r + 1] += c11; c[r + 2] += c12; c[r + 3] += c13;
+      r += N;
+      c[r] += c20; c[r + 1] += c21; c[r + 2] += c22; c[r + 3] += c23;
+      r += N;
+      c[r] += c30; c[r + 1] += c31; c[r + 2] += c32; c[r + 3] += c33;
     }
   }
-  for (; i < M; i++) {
-    const ci = co + i * N;
-    const ai = ao + i * ars;
-    for (let k = 0; k < K; k++) {
-      const v = a[ai + k * aks]!;
-      if (v === 0) continue;
-      const bk = bo + k * N;
-      for (let j = 0; j < N; j++) c[ci + j] += v * b[bk + j]!;
-    }
-  }
-}
-
-/** C += op(A) · Bᵀ with B stored [N,K] row-major: each C[i,j] is a dot of two K-vectors. */
-function gemmBT(transA: boolean, M: number, N: number, K: number, a: FloatArray, ao: number, b: FloatArray, bo: number, c: FloatArray, co: number): void {
-  if (transA) {
-    // Rare form (Aᵀ·Bᵀ): fall back to a plain triple loop.
-    for (let i = 0; i < M; i++)
-      for (let j = 0; j < N; j++) {
-        let s = 0;
-        for (let k = 0; k < K; k++) s += a[ao + k * M + i]! * b[bo + j * K + k]!;
-        c[co + i * N + j] += s;
-      }
-    return;
-  }
-  let j = 0;
-  // Four columns of C (four rows of B) per pass over a row of A.
-  for (; j + 4 <= N; j += 4) {
-    const b0 = bo + j * K, b1 = b0 + K, b2 = b1 + K, b3 = b2 + K;
-    for (let i = 0; i < M; i++) {
-      const ai = ao + i * K;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let k = 0; k < K; k++) {
-        const av = a[ai + k]!;
-        s0 += av * b[b0 + k]!;
-        s1 += av * b[b1 + k]!;
-        s2 += av * b[b2 + k]!;
-        s3 += av * b[b3 + k]!;
-      }
-      const ci = co + i * N + j;
-      c[ci] += s0;
-      c[ci + 1] += s1;
-      c[ci + 2] += s2;
-      c[ci + 3] += s3;
-    }
-  }
-  for (; j < N; j++) {
-    const bj = bo + j * K;
-    for (let i = 0; i < M; i++) {
-      const ai = ao + i * K;
+  // Right edge (columns N4..N) for every row, and bottom edge (rows M4..M) for the blocked columns.
+  for (let i = 0; i < M; i++) {
+    const jStart = i < M4 ? N4 : 0;
+    for (let j = jStart; j < N; j++) {
       let s = 0;
-      for (let k = 0; k < K; k++) s += a[ai + k]! * b[bj + k]!;
+      for (let k = 0, pa = ao + i * ars, pb = bo + j * bjs; k < K; k++, pa += aks, pb += bks) s += a[pa]! * b[pb]!;
       c[co + i * N + j] += s;
     }
   }

@@ -6,7 +6,7 @@
 import type { DType, FloatDType } from '../backend/index.js';
 import { allocate, formatShape, kernels, sizeOf } from '../backend/index.js';
 import { IndexError, ShapeError, ValueError } from '../errors.js';
-import { defineOp } from '../op.js';
+import { defineMultiOp, defineOp } from '../op.js';
 import { Tensor } from '../tensor.js';
 import { assertSameDType, assertTensor, floatData, normalizeDim, wrap } from './util.js';
 
@@ -228,6 +228,34 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   });
   const d = normalizeDim('stack', dim, first.ndim + 1, first.shape);
   return cat(tensors.map((t) => unsqueeze(t, d)), d);
+}
+
+const unbindOp = defineMultiOp({
+  name: 'unbind',
+  forward(x: Tensor, dim: number) {
+    const n = x.shape[dim]!;
+    const shape = x.shape.filter((_, i) => i !== dim);
+    const outs = Array.from({ length: n }, (_, i) => new Tensor(kernels.sliceCopy(x.data, x.shape, dim, i, 1, 1), shape));
+    return { outs, saved: { x, dim } };
+  },
+  // One assembly of the whole gradient: O(size), however many pieces.
+  backward({ x, dim }, grads) {
+    const gx = allocate(x.dtype, x.size);
+    const pieceShape = x.shape.map((d, i) => (i === dim ? 1 : d));
+    grads.forEach((g, i) => kernels.sliceAssign(gx, x.shape, dim, i, 1, g.data, pieceShape));
+    return [new Tensor(gx, x.shape)];
+  },
+});
+
+/**
+ * All slices along `dim`, that dim removed (torch.unbind). One op for the
+ * whole split, so backward costs O(size) — unlike `select` in a loop, whose
+ * every backward builds a gradient the size of the whole input.
+ */
+export function unbind(x: Tensor, dim = 0): Tensor[] {
+  assertTensor('unbind', 'input', x);
+  const d = normalizeDim('unbind', dim, x.ndim, x.shape);
+  return unbindOp(x, d);
 }
 
 /** Splits into pieces of `size` along `dim` (the last may be smaller). */

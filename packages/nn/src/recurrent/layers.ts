@@ -155,9 +155,10 @@ export abstract class RecurrentLayer extends Module {
         let h = h0 ? T.select(h0, 0, idx) : T.zeros([B, H], { dtype: x.dtype });
         let c = this.kind === 'lstm' ? (c0 ? T.select(c0, 0, idx) : T.zeros([B, H], { dtype: x.dtype })) : null;
         const outs = new Array<Tensor>(steps);
+        const perStep = T.unbind(proj, td);
         for (let s = 0; s < steps; s++) {
           const t = d === 1 ? steps - 1 - s : s;
-          const gx = T.select(proj, td, t);
+          const gx = perStep[t]!;
           if (this.kind === 'lstm') [h, c] = lstmStep(gx, h, c!, whh, this.fused);
           else if (this.kind === 'gru') h = gruStep(gx, h, whh, bhh, this.fused);
           else h = rnnStep(gx, h, whh, this.nonlinearity, this.fused);
