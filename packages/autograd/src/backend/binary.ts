@@ -10,6 +10,59 @@ import { broadcastStrides, coalesce, sizeOf } from './shape.js';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'gt' | 'lt' | 'ge' | 'le' | 'eq' | 'ne';
 
 type Row = (a: FloatArray, ia: number, da: number, b: FloatArray, ib: number, db: number, out: FloatArray, o: number, n: number) => void;
+type Flat = (a: FloatArray, b: FloatArray, out: FloatArray) => void;
+
+/**
+ * Same-shape operands, the most common case by far: one loop per op,
+ * unrolled by four (measured faster than a plain indexed loop in V8, since it
+ * amortizes the bounds checks on the three arrays).
+ */
+const FLAT: Partial<Record<BinaryOp, Flat>> = {
+  add(a, b, out) {
+    const n = out.length, n4 = n - (n % 4);
+    let i = 0;
+    for (; i < n4; i += 4) {
+      out[i] = a[i]! + b[i]!;
+      out[i + 1] = a[i + 1]! + b[i + 1]!;
+      out[i + 2] = a[i + 2]! + b[i + 2]!;
+      out[i + 3] = a[i + 3]! + b[i + 3]!;
+    }
+    for (; i < n; i++) out[i] = a[i]! + b[i]!;
+  },
+  sub(a, b, out) {
+    const n = out.length, n4 = n - (n % 4);
+    let i = 0;
+    for (; i < n4; i += 4) {
+      out[i] = a[i]! - b[i]!;
+      out[i + 1] = a[i + 1]! - b[i + 1]!;
+      out[i + 2] = a[i + 2]! - b[i + 2]!;
+      out[i + 3] = a[i + 3]! - b[i + 3]!;
+    }
+    for (; i < n; i++) out[i] = a[i]! - b[i]!;
+  },
+  mul(a, b, out) {
+    const n = out.length, n4 = n - (n % 4);
+    let i = 0;
+    for (; i < n4; i += 4) {
+      out[i] = a[i]! * b[i]!;
+      out[i + 1] = a[i + 1]! * b[i + 1]!;
+      out[i + 2] = a[i + 2]! * b[i + 2]!;
+      out[i + 3] = a[i + 3]! * b[i + 3]!;
+    }
+    for (; i < n; i++) out[i] = a[i]! * b[i]!;
+  },
+  div(a, b, out) {
+    const n = out.length, n4 = n - (n % 4);
+    let i = 0;
+    for (; i < n4; i += 4) {
+      out[i] = a[i]! / b[i]!;
+      out[i + 1] = a[i + 1]! / b[i + 1]!;
+      out[i + 2] = a[i + 2]! / b[i + 2]!;
+      out[i + 3] = a[i + 3]! / b[i + 3]!;
+    }
+    for (; i < n; i++) out[i] = a[i]! / b[i]!;
+  },
+};
 
 const ROWS: Record<BinaryOp, Row> = {
   add(a, ia, da, b, ib, db, out, o, n) {
@@ -67,7 +120,9 @@ const ROWS: Record<BinaryOp, Row> = {
 export function binary(op: BinaryOp, a: FloatArray, aShape: readonly number[], b: FloatArray, bShape: readonly number[], out: FloatArray, outShape: readonly number[]): void {
   const row = ROWS[op];
   if (a.length === out.length && b.length === out.length) {
-    row(a, 0, 1, b, 0, 1, out, 0, out.length);
+    const flat = FLAT[op];
+    if (flat) flat(a, b, out);
+    else row(a, 0, 1, b, 0, 1, out, 0, out.length);
     return;
   }
   const { shape, strides } = coalesce(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
@@ -129,7 +184,7 @@ export function sumToShape<T extends FloatArray>(g: T, gShape: readonly number[]
   forEachRow(shape, strides[0]!, strides[1]!, (ig, it, _o, n, dg, dt) => {
     if (dt === 0) {
       let s = 0;
-      for (let j = 0; j < n; j++) s += g[ig + j * dg]!;
+      for (let j = 0, k = ig; j < n; j++, k += dg) s += g[k]!;
       out[it] = out[it]! + s;
     } else {
       for (let j = 0; j < n; j++) out[it + j * dt] = out[it + j * dt]! + g[ig + j * dg]!;

@@ -4,6 +4,23 @@ import { sumToShape } from './binary.js';
 
 /** Sum over the dimensions where `keepShape` has 1 and `shape` does not (keepdim layout). */
 export function sumAxes<T extends FloatArray>(x: T, shape: readonly number[], keepShape: readonly number[]): T {
+  if (keepShape.every((d) => d === 1) && x.length > 1) {
+    // Full reduction: four accumulators break the add-latency chain (and sum pairwise-ish).
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    const n = x.length, n4 = n - (n % 4);
+    let i = 0;
+    for (; i < n4; i += 4) {
+      s0 += x[i]!;
+      s1 += x[i + 1]!;
+      s2 += x[i + 2]!;
+      s3 += x[i + 3]!;
+    }
+    for (; i < n; i++) s0 += x[i]!;
+    const s = s0 + s1 + (s2 + s3);
+    const total = new (x.constructor as { new (n: number): T })(1);
+    total[0] = s;
+    return total;
+  }
   const out = sumToShape(x, shape, keepShape);
   return out === x ? (x.slice() as T) : out;
 }

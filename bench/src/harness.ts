@@ -1,0 +1,62 @@
+/** Timing, garbage collection and table printing shared by the benchmarks. */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+setFlagsFromString('--expose_gc');
+/** Forces a full garbage collection (exposed at run time, no node flag needed). */
+export const gc = runInNewContext('gc') as () => void;
+
+/** Median milliseconds per call of fn, after warm-up, over at least minMs of runs. */
+export function timeit(fn: () => unknown, options: { warmup?: number; minMs?: number; minReps?: number; maxReps?: number } = {}): number {
+  const { warmup = 2, minMs = 400, minReps = 3, maxReps = 200 } = options;
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < minReps || (performance.now() - start < minMs && times.length < maxReps)) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+/** Prints an aligned table. */
+export function table(title: string, head: string[], rows: (string | number)[][]): void {
+  const cells = [head, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)))];
+  const widths = head.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? '').length)));
+  console.log(`\n${title}`);
+  for (const [k, r] of cells.entries()) {
+    console.log(r.map((c, i) => String(c).padStart(widths[i]!)).join('  '));
+    if (k === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+}
+
+export function fmt(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Math.abs(v) >= 100) return v.toFixed(0);
+  if (Math.abs(v) >= 10) return v.toFixed(1);
+  return v.toFixed(2);
+}
+
+/** A check against a target, as printed in the tables. */
+export function verdict(ok: boolean): string {
+  return ok ? 'meets target' : 'MISSES target';
+}
+
+/**
+ * Times several variants fairly: rounds of interleaved runs (so GC and page
+ * faults from one variant's allocations land on all of them alike), keeping
+ * each variant's best median.
+ */
+export function compareTimes(fns: Record<string, () => unknown>, rounds = 5, minMs = 200): Record<string, number> {
+  const best: Record<string, number> = {};
+  for (let r = 0; r < rounds; r++) {
+    for (const [k, fn] of Object.entries(fns)) {
+      gc();
+      const t = timeit(fn, { minMs, warmup: 1 });
+      best[k] = Math.min(best[k] ?? Infinity, t);
+    }
+  }
+  return best;
+}

@@ -1,0 +1,56 @@
+/**
+ * Peak RSS of a W3 training run, each library in its own child process (a
+ * peak is per process), and heap growth over 2,000 training steps after
+ * warm-up (a tape or buffer leak would show as steady growth).
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import * as T from '@tapegrad/autograd';
+import { LSTM, Linear } from '@tapegrad/nn';
+import { Adam, clipByGlobalNorm } from '@tapegrad/optim';
+import { gc, table, verdict } from './harness.js';
+
+const child = fileURLToPath(new URL('./rss-child.ts', import.meta.url));
+
+function peakRss(side: 'tapegrad' | 'tfjs', steps: number): number {
+  const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', child, side, String(steps)], { encoding: 'utf8' });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('maxRSS '));
+  if (!line) throw new Error(`rss child (${side}) failed: ${r.stderr.slice(-2000)}`);
+  return Number(line.split(' ')[1]) / 1024;
+}
+
+export async function benchMemory(): Promise<void> {
+  const ours = peakRss('tapegrad', 10), theirs = peakRss('tfjs', 3);
+  table('Peak RSS of W3 training (MB, each in its own process)', ['tapegrad', 'tfjs-cpu', 'ratio', 'target', ''], [[ours, theirs, ours / theirs, '≤ tfjs', verdict(ours <= theirs)]]);
+}
+
+export async function benchLeak(steps = 2000): Promise<void> {
+  const gen = new T.Generator(3);
+  const lstm = new LSTM(8, 32, { batchFirst: true, generator: gen });
+  const head = new Linear(32, 4, { generator: gen });
+  const opt = new Adam([...lstm.parameters(), ...head.parameters()], { lr: 1e-3, clip: clipByGlobalNorm(1) });
+  const x = T.randn([16, 20, 8], { generator: gen }), y = T.randint(0, 4, [16], { generator: gen });
+  const heap = () => {
+    gc();
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  const warmup = 200;
+  let base = 0;
+  let peak = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) {
+    opt.zeroGrad();
+    T.crossEntropy(head.forward(T.select(lstm.forward(x).out, 1, -1)), y).backward();
+    opt.step();
+    if (i === warmup) base = heap();
+    if (i > warmup && i % 200 === 0) peak = Math.max(peak, heap());
+  }
+  const end = heap();
+  const growth = (100 * (end - base)) / base;
+  table(
+    `Heap over ${steps} LSTM training steps (I8 H32 S20 B16; ${((performance.now() - t0) / steps).toFixed(1)} ms/step)`,
+    ['after warm-up (MB)', 'at the end (MB)', 'max sampled (MB)', 'growth', 'target', ''],
+    [[base / 2 ** 20, end / 2 ** 20, peak / 2 ** 20, `${growth.toFixed(2)}%`, '≤ 5%', verdict(growth <= 5)]],
+  );
+}

@@ -1,0 +1,83 @@
+/**
+ * Issue 2's kernels: matmul GFLOP/s, elementwise ops and a full sum against
+ * tfjs-cpu and against a hand-written typed-array loop; and bytes allocated
+ * per op against the size of its output (+ saved residuals).
+ */
+import * as tf from '@tensorflow/tfjs';
+import * as T from '@tapegrad/autograd';
+import { compareTimes, gc, table, timeit, verdict } from './harness.js';
+
+function allocatedPerCall(fn: () => unknown, reps = 20): number {
+  fn();
+  gc();
+  gc();
+  const before = process.memoryUsage().arrayBuffers;
+  const keep: unknown[] = [];
+  for (let i = 0; i < reps; i++) keep.push(fn());
+  gc();
+  const after = process.memoryUsage().arrayBuffers;
+  keep.length = 0;
+  return (after - before) / reps;
+}
+
+/** Allocation: no op allocates more than its output and the residuals it saves. Runs first, on a quiet heap. */
+function benchAllocation(): void {
+  const N = 1 << 20;
+  // Allocation: no op allocates more than its output and the residuals it saves.
+  const x = T.randn([N]), y = T.randn([N]);
+  const xg = T.randn([N], { requiresGrad: true });
+  const ma = T.randn([256, 256], { requiresGrad: true }), mb = T.randn([256, 256]);
+  const outBytes = N * 4;
+  const arows: (string | number)[][] = [
+    ['add (no grad)', allocatedPerCall(() => T.add(x, y)) / outBytes, '1 output'],
+    ['mul (recording)', allocatedPerCall(() => T.mul(xg, y)) / outBytes, '1 output (inputs saved by reference)'],
+    ['tanh (recording)', allocatedPerCall(() => T.tanh(xg)) / outBytes, '1 output (output saved by reference)'],
+    ['matmul 256² (recording)', allocatedPerCall(() => T.matmul(ma, mb)) / (256 * 256 * 4), '1 output (inputs saved by reference)'],
+  ];
+  table('Bytes allocated per call / bytes of the output', ['op', 'ratio', 'expected'], arows);
+}
+
+export async function benchOps(): Promise<void> {
+  benchAllocation();
+  const rows: (string | number)[][] = [];
+  for (const n of [256, 1024]) {
+    const a = T.randn([n, n]), b = T.randn([n, n]);
+    const ta = tf.randomNormal([n, n]), tb = tf.randomNormal([n, n]);
+    const flop = 2 * n ** 3;
+    const ours = flop / timeit(() => T.matmul(a, b), { minMs: n === 1024 ? 3000 : 800 }) / 1e6;
+    const theirs = flop / timeit(() => tf.tidy(() => { tf.matMul(ta, tb); }), { minMs: n === 1024 ? 3000 : 800 }) / 1e6;
+    rows.push([`matmul ${n}² f32 (GFLOP/s)`, ours, theirs, ours / theirs, '≥ 2× tfjs', verdict(ours / theirs >= 2)]);
+    ta.dispose();
+    tb.dispose();
+  }
+  table('Matmul: tapegrad vs tfjs-cpu', ['kernel', 'tapegrad', 'tfjs-cpu', 'ratio', 'target', ''], rows);
+
+  const N = 1 << 20;
+  const x = T.randn([N]), y = T.randn([N]);
+  const xd = x.data as Float32Array, yd = y.data as Float32Array;
+  const tx = tf.randomNormal([N]), ty = tf.randomNormal([N]);
+  const hand: Record<string, () => unknown> = {
+    add: () => { const o = new Float32Array(N); for (let i = 0; i < N; i++) o[i] = xd[i]! + yd[i]!; return o; },
+    mul: () => { const o = new Float32Array(N); for (let i = 0; i < N; i++) o[i] = xd[i]! * yd[i]!; return o; },
+    tanh: () => { const o = new Float32Array(N); for (let i = 0; i < N; i++) o[i] = Math.tanh(xd[i]!); return o; },
+    sum: () => { let s = 0; for (let i = 0; i < N; i++) s += xd[i]!; return s; },
+  };
+  const ours: Record<string, () => unknown> = { add: () => T.add(x, y), mul: () => T.mul(x, y), tanh: () => T.tanh(x), sum: () => T.sum(x).item() };
+  const theirs: Record<string, () => unknown> = {
+    // The cpu backend computes eagerly; tidy disposes the result (no copy out).
+    add: () => tf.tidy(() => { tf.add(tx, ty); }),
+    mul: () => tf.tidy(() => { tf.mul(tx, ty); }),
+    tanh: () => tf.tidy(() => { tf.tanh(tx); }),
+    sum: () => tf.tidy(() => { tf.sum(tx); }),
+  };
+  const erows: (string | number)[][] = [];
+  for (const k of Object.keys(hand)) {
+    const t = compareTimes({ hand: hand[k]!, ours: ours[k]!, theirs: theirs[k]! });
+    const tHand = t.hand!, tOurs = t.ours!, tTheirs = t.theirs!;
+    erows.push([`${k} 1M f32`, tOurs, tHand, tTheirs, tOurs / tHand, tTheirs / tOurs, '≤ 1.5× hand loop', verdict(tOurs / tHand <= 1.5)]);
+  }
+  table('Elementwise and sum (ms per call)', ['op', 'tapegrad', 'hand loop', 'tfjs-cpu', 'tapegrad/hand', 'tfjs/tapegrad', 'target', ''], erows);
+
+  tx.dispose();
+  ty.dispose();
+}
