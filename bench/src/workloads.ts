@@ -51,9 +51,7 @@ export function tfjsStep(w: Workload): { step: () => number; dispose: () => void
       const names = Object.keys(grads);
       const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n]!)))));
       const scale = tf.minimum(1, tf.div(1, tf.add(norm, 1e-6)));
-      const clipped: tf.NamedTensorMap = {};
-      for (const n of names) clipped[n] = tf.mul(grads[n]!, scale);
-      opt.applyGradients(clipped as tf.NamedVariableMap);
+      opt.applyGradients(names.map((name) => ({ name, tensor: tf.mul(grads[name]!, scale) })));
       return value.dataSync()[0]!;
     });
     return loss;
