@@ -1,0 +1,113 @@
+/**
+ * pathological-tasks — Pascanu, Mikolov & Bengio (2013), section 5: the
+ * temporal-order and addition problems, a tanh RNN trained with and without
+ * norm clipping over several seeds and sequence lengths. Success: under 1%
+ * error on fresh sequences (temporal order: misclassified sequences; addition:
+ * sequences whose absolute error exceeds 0.04, Hochreiter & Schmidhuber's
+ * criterion).
+ */
+import type { Tensor } from '@tapegrad/autograd';
+import { Generator, crossEntropy, mseLoss, noGrad } from '@tapegrad/autograd';
+import { SGD, clipByGlobalNorm } from '@tapegrad/optim';
+import type { Args } from '../lib/args.js';
+import { SequenceModel, accuracy } from '../lib/models.js';
+import { RunOutput, markdownTable } from '../lib/output.js';
+import { lineChart } from '../lib/plot.js';
+import { Progress } from '../lib/progress.js';
+import { addition, temporalOrder } from '../lib/tasks.js';
+
+type TaskName = 'temporal-order' | 'addition';
+
+const TASKS: Record<TaskName, { inputs: number; outputs: number; make: typeof temporalOrder; loss: (out: Tensor, y: Tensor) => Tensor; error: (out: Tensor, y: Tensor) => number }> = {
+  'temporal-order': { inputs: 8, outputs: 4, make: temporalOrder, loss: (o, y) => crossEntropy(o, y), error: (o, y) => 1 - accuracy(o, y) },
+  addition: {
+    inputs: 2,
+    outputs: 1,
+    make: addition,
+    loss: (o, y) => mseLoss(o, y),
+    error: (o, y) => {
+      let bad = 0;
+      for (let i = 0; i < y.size; i++) if (Math.abs(o.data[i]! - y.data[i]!) > 0.04) bad++;
+      return bad / y.size;
+    },
+  },
+};
+
+interface RunResult {
+  task: TaskName;
+  length: number;
+  seed: number;
+  clipped: boolean;
+  success: boolean;
+  stepsToSuccess: number | null;
+  finalError: number;
+  losses: number[];
+}
+
+function trainOne(task: TaskName, length: number, seed: number, clip: number | null, o: { hidden: number; steps: number; lr: number; momentum: number; batch: number; evalEvery: number }): RunResult {
+  const spec = TASKS[task];
+  const model = new SequenceModel('rnn', spec.inputs, o.hidden, spec.outputs, new Generator(seed));
+  const opt = new SGD(model.parameters(), { lr: o.lr, momentum: o.momentum, clip: clip === null ? null : clipByGlobalNorm(clip) });
+  const test = spec.make(500, length, new Generator(seed + 7777));
+  const losses: number[] = [];
+  let err = 1;
+  for (let s = 0; s < o.steps; s++) {
+    const { x, y } = spec.make(o.batch, length, new Generator(seed * 1_000_003 + s));
+    opt.zeroGrad();
+    const loss = spec.loss(model.forward(x), y);
+    losses.push(loss.item());
+    loss.backward();
+    opt.step();
+    if ((s + 1) % o.evalEvery === 0) {
+      err = spec.error(noGrad(() => model.forward(test.x)), test.y);
+      if (err < 0.01) return { task, length, seed, clipped: clip !== null, success: true, stepsToSuccess: s + 1, finalError: err, losses };
+      if (!Number.isFinite(losses[losses.length - 1]!)) break;
+    }
+  }
+  return { task, length, seed, clipped: clip !== null, success: false, stepsToSuccess: null, finalError: err, losses };
+}
+
+export const usage = `pnpm example pathological-tasks [--tasks temporal-order,addition] [--lengths 5,10,20] [--seeds 3] [--steps 1500]
+  [--hidden 32] [--lr 0.05] [--momentum 0.9] [--batch 20] [--threshold 1] [--eval-every 100] [--out runs/pathological-tasks]`;
+
+export async function run(args: Args): Promise<void> {
+  const tasks = args.string('tasks', 'temporal-order,addition').split(',') as TaskName[];
+  for (const t of tasks) if (!(t in TASKS)) throw new Error(`unknown task '${t}'; choose from ${Object.keys(TASKS).join(', ')}`);
+  const lengths = args.string('lengths', '5,10,20').split(',').map(Number);
+  const seeds = args.number('seeds', 3);
+  const o = { hidden: args.number('hidden', 32), steps: args.number('steps', 1500), lr: args.number('lr', 0.05), momentum: args.number('momentum', 0.9), batch: args.number('batch', 20), evalEvery: args.number('eval-every', 100) };
+  const threshold = args.number('threshold', 1);
+  const out = new RunOutput('pathological-tasks', args.optional('out'));
+  args.checkUnknown();
+  console.log(`pathological-tasks: tanh RNN, hidden ${o.hidden}, SGD lr ${o.lr} momentum ${o.momentum}, batch ${o.batch}, up to ${o.steps} steps; clipByGlobalNorm(${threshold}) vs none; ${seeds} seeds.\n`);
+  const total = tasks.length * lengths.length * seeds * 2;
+  const progress = new Progress('runs', total);
+  const results: RunResult[] = [];
+  for (const task of tasks)
+    for (const length of lengths)
+      for (let seed = 1; seed <= seeds; seed++)
+        for (const clip of [null, threshold]) {
+          const r = trainOne(task, length, seed, clip, o);
+          results.push(r);
+          progress.update(results.length, { task, length, clip: clip === null ? 'none' : String(clip), error: r.finalError });
+        }
+  const rows: (string | number)[][] = [];
+  for (const task of tasks)
+    for (const length of lengths) {
+      const cell = (clipped: boolean) => {
+        const rs = results.filter((r) => r.task === task && r.length === length && r.clipped === clipped);
+        const ok = rs.filter((r) => r.success);
+        const meanSteps = ok.length ? Math.round(ok.reduce((a, r) => a + r.stepsToSuccess!, 0) / ok.length) : NaN;
+        return [`${ok.length}/${rs.length}`, Number.isNaN(meanSteps) ? '—' : meanSteps] as const;
+      };
+      const [nc, ns] = cell(false), [cc, cs] = cell(true);
+      rows.push([task, length, nc, ns, cc, cs]);
+    }
+  const table = markdownTable(['task', 'length', 'success, no clipping', 'mean steps to success', `success, clip ${threshold}`, 'mean steps to success'], rows);
+  console.log(`\n${table}`);
+  const rate = (task: TaskName, clipped: boolean) => lengths.map((L) => results.filter((r) => r.task === task && r.length === L && r.clipped === clipped && r.success).length / seeds);
+  out.write('success.svg', lineChart(tasks.flatMap((task) => [{ name: `${task}, no clipping`, x: lengths, y: rate(task, false), markers: true, dashed: true }, { name: `${task}, clip ${threshold}`, x: lengths, y: rate(task, true), markers: true }]), { title: 'Success rate (< 1% test error) by sequence length', xLabel: 'sequence length', yLabel: 'fraction of seeds that succeed', yRange: [-0.05, 1.05] }));
+  out.write('results.md', `# pathological-tasks\n\ntanh RNN, hidden ${o.hidden}; SGD lr ${o.lr}, momentum ${o.momentum}, batch ${o.batch}; at most ${o.steps} steps (stopping at success, checked every ${o.evalEvery}); ${seeds} seeds; clipByGlobalNorm(${threshold}) against no clipping.\n\n${table}\n![success](success.svg)\n`);
+  out.writeJsonl('metrics.jsonl', results.map(({ losses, ...r }) => ({ ...r, steps: losses.length, lastLoss: losses[losses.length - 1] })));
+  out.printPaths();
+}
