@@ -143,22 +143,22 @@ function smooth(v: readonly number[], w: number): number[] {
   });
 }
 
-export const usage = `pnpm example clipping-showdown [--steps 600] [--lr 1.0] [--momentum 0.9] [--hidden 32] [--seq 30] [--batch 32]
-  [--value 0.05] [--norm 0.5] [--global-norm 1.0] [--init-gain 0] [--seed 1] [--out runs/clipping-showdown]
+export const usage = `pnpm example clipping-showdown [--steps 600] [--lr 10] [--momentum 0.9] [--hidden 32] [--seq 8] [--batch 32]
+  [--value 0.01] [--norm 0.05] [--global-norm 0.1] [--init-gain 0] [--seed 1] [--out runs/clipping-showdown]
   [--data synthetic|fashion-mnist --dir PATH]`;
 
 export async function run(args: Args): Promise<void> {
   const steps = args.number('steps', 600);
-  const lr = args.number('lr', 1.0);
+  const lr = args.number('lr', 10);
   const momentum = args.number('momentum', 0.9);
   const hidden = args.number('hidden', 32);
-  const seqLen = args.number('seq', 30);
+  const seqLen = args.number('seq', 8);
   const batch = args.number('batch', 32);
   const seed = args.number('seed', 1);
   const initGain = args.number('init-gain', 0);
-  const valueBound = args.number('value', 0.05);
-  const perTensor = args.number('norm', 0.5);
-  const globalNorm = args.number('global-norm', 1.0);
+  const valueBound = args.number('value', 0.01);
+  const perTensor = args.number('norm', 0.05);
+  const globalNorm = args.number('global-norm', 0.1);
   const dataKind = args.string('data', 'synthetic');
   const dir = args.optional('dir');
   const out = new RunOutput('clipping-showdown', args.optional('out'));
