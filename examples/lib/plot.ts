@@ -26,6 +26,8 @@ export interface ChartOptions {
   xRange?: [number, number];
   /** Horizontal reference lines, e.g. a clipping threshold. */
   hLines?: { y: number; label: string }[];
+  /** Where the legend box goes (default top-left). */
+  legend?: 'top-left' | 'center-left' | 'bottom-left' | 'top-right';
 }
 
 /** Colour-blind-friendly palette (Okabe & Ito). */
@@ -140,11 +142,12 @@ function polyline(f: Frame, s: Series, color: string, logY: boolean, yr: [number
   return out;
 }
 
-function legend(f: Frame, items: { name: string; color: string; dashed?: boolean }[]): string[] {
+function legend(f: Frame, items: { name: string; color: string; dashed?: boolean }[], position: ChartOptions['legend'] = 'top-left'): string[] {
   const out: string[] = [];
-  const x = f.left + 12;
-  let y = f.top + 16;
   const w = Math.max(...items.map((i) => i.name.length)) * 7 + 40;
+  const h = items.length * 18 + 6;
+  const x = position === 'top-right' ? f.left + f.plotW - w - 6 : f.left + 12;
+  let y = position === 'center-left' ? f.top + (f.plotH - h) / 2 + 16 : position === 'bottom-left' ? f.top + f.plotH - h - 2 + 12 : f.top + 16;
   out.push(`<rect x="${x - 6}" y="${y - 12}" width="${w}" height="${items.length * 18 + 6}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`);
   for (const it of items) {
     out.push(`<line x1="${x}" y1="${y - 4}" x2="${x + 22}" y2="${y - 4}" stroke="${it.color}" stroke-width="2.5"${it.dashed ? ' stroke-dasharray="6 4"' : ''}/>`, `<text x="${x + 28}" y="${y}">${esc(it.name)}</text>`);
@@ -167,7 +170,7 @@ export function lineChart(series: readonly Series[], opts: ChartOptions): string
   }
   series.forEach((s, i) => f.svg.push(...polyline(f, s, s.color ?? PALETTE[i % PALETTE.length]!, logY, yRange)));
   f.svg.push('</g>');
-  f.svg.push(...legend(f, series.map((s, i) => ({ name: s.name, color: s.color ?? PALETTE[i % PALETTE.length]!, dashed: s.dashed }))));
+  f.svg.push(...legend(f, series.map((s, i) => ({ name: s.name, color: s.color ?? PALETTE[i % PALETTE.length]!, dashed: s.dashed })), opts.legend));
   f.svg.push('</svg>');
   return f.svg.join('\n');
 }

@@ -42,6 +42,8 @@ interface RunResult {
   stepsToSuccess: number | null;
   finalError: number;
   losses: number[];
+  /** Global gradient norm (before clipping) at the last step. */
+  lastGradNorm: number;
 }
 
 function trainOne(task: TaskName, length: number, seed: number, clip: number | null, o: { hidden: number; steps: number; lr: number; momentum: number; batch: number; evalEvery: number }): RunResult {
@@ -51,20 +53,21 @@ function trainOne(task: TaskName, length: number, seed: number, clip: number | n
   const test = spec.make(500, length, new Generator(seed + 7777));
   const losses: number[] = [];
   let err = 1;
+  let lastGradNorm = NaN;
   for (let s = 0; s < o.steps; s++) {
     const { x, y } = spec.make(o.batch, length, new Generator(seed * 1_000_003 + s));
     opt.zeroGrad();
     const loss = spec.loss(model.forward(x), y);
     losses.push(loss.item());
     loss.backward();
-    opt.step();
+    lastGradNorm = opt.step().groups[0]!.normBefore;
     if ((s + 1) % o.evalEvery === 0) {
       err = spec.error(noGrad(() => model.forward(test.x)), test.y);
-      if (err < 0.01) return { task, length, seed, clipped: clip !== null, success: true, stepsToSuccess: s + 1, finalError: err, losses };
+      if (err < 0.01) return { task, length, seed, clipped: clip !== null, success: true, stepsToSuccess: s + 1, finalError: err, losses, lastGradNorm };
       if (!Number.isFinite(losses[losses.length - 1]!)) break;
     }
   }
-  return { task, length, seed, clipped: clip !== null, success: false, stepsToSuccess: null, finalError: err, losses };
+  return { task, length, seed, clipped: clip !== null, success: false, stepsToSuccess: null, finalError: err, losses, lastGradNorm };
 }
 
 export const usage = `pnpm example pathological-tasks [--tasks temporal-order,addition] [--lengths 5,10,20] [--seeds 3] [--steps 1500]
@@ -89,7 +92,7 @@ export async function run(args: Args): Promise<void> {
         for (const clip of [null, threshold]) {
           const r = trainOne(task, length, seed, clip, o);
           results.push(r);
-          progress.update(results.length, { task, length, clip: clip === null ? 'none' : String(clip), error: r.finalError });
+          progress.update(results.length, { task, length, clip: clip === null ? 'none' : String(clip), loss: r.losses[r.losses.length - 1]!, '‖g‖': r.lastGradNorm, 'test error': r.finalError });
         }
   const rows: (string | number)[][] = [];
   for (const task of tasks)
@@ -106,7 +109,7 @@ export async function run(args: Args): Promise<void> {
   const table = markdownTable(['task', 'length', 'success, no clipping', 'mean steps to success', `success, clip ${threshold}`, 'mean steps to success'], rows);
   console.log(`\n${table}`);
   const rate = (task: TaskName, clipped: boolean) => lengths.map((L) => results.filter((r) => r.task === task && r.length === L && r.clipped === clipped && r.success).length / seeds);
-  out.write('success.svg', lineChart(tasks.flatMap((task) => [{ name: `${task}, no clipping`, x: lengths, y: rate(task, false), markers: true, dashed: true }, { name: `${task}, clip ${threshold}`, x: lengths, y: rate(task, true), markers: true }]), { title: 'Success rate (< 1% test error) by sequence length', xLabel: 'sequence length', yLabel: 'fraction of seeds that succeed', yRange: [-0.05, 1.05] }));
+  out.write('success.svg', lineChart(tasks.flatMap((task) => [{ name: `${task}, no clipping`, x: lengths, y: rate(task, false), markers: true, dashed: true }, { name: `${task}, clip ${threshold}`, x: lengths, y: rate(task, true), markers: true }]), { title: 'Success rate (< 1% test error) by sequence length', xLabel: 'sequence length', yLabel: 'fraction of seeds that succeed', yRange: [-0.05, 1.05], legend: 'center-left' }));
   out.write('results.md', `# pathological-tasks\n\ntanh RNN, hidden ${o.hidden}; SGD lr ${o.lr}, momentum ${o.momentum}, batch ${o.batch}; at most ${o.steps} steps (stopping at success, checked every ${o.evalEvery}); ${seeds} seeds; clipByGlobalNorm(${threshold}) against no clipping.\n\n${table}\n![success](success.svg)\n`);
   out.writeJsonl('metrics.jsonl', results.map(({ losses, ...r }) => ({ ...r, steps: losses.length, lastLoss: losses[losses.length - 1] })));
   out.printPaths();

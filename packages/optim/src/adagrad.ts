@@ -1,6 +1,6 @@
 import type { FloatArray, Tensor } from '@tapegrad/autograd';
 import type { OptimizerOptions, ParamGroupInput, ParamList, ParamState } from './optimizer.js';
-import { Optimizer, check } from './optimizer.js';
+import { Optimizer, check, splitOptions } from './optimizer.js';
 
 export interface AdagradHyper {
   lr: number;
@@ -20,8 +20,8 @@ export interface AdagradHyper {
 export class Adagrad extends Optimizer<AdagradHyper> {
   protected readonly kind = 'Adagrad';
   constructor(params: ParamList | readonly ParamGroupInput<AdagradHyper>[], options: Partial<AdagradHyper> & OptimizerOptions = {}) {
-    const { clip, nonFinite, maxConsecutiveSkips, trackNorms, ...hyper } = options;
-    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...hyper }, { clip, nonFinite, maxConsecutiveSkips, trackNorms });
+    const [hyper, shared] = splitOptions<AdagradHyper>(options);
+    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...hyper }, shared);
   }
   protected validate(h: AdagradHyper): void {
     check('Adagrad', h.lr >= 0, `invalid learning rate: ${h.lr}`);

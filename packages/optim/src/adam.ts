@@ -1,6 +1,6 @@
 import type { FloatArray, Tensor } from '@tapegrad/autograd';
 import type { OptimizerOptions, ParamGroupInput, ParamList, ParamState } from './optimizer.js';
-import { Optimizer, check } from './optimizer.js';
+import { Optimizer, check, splitOptions } from './optimizer.js';
 
 export interface AdamHyper {
   lr: number;
@@ -63,16 +63,11 @@ function adamState(p: Tensor, h: AdamHyper): ParamState {
   return st;
 }
 
-function split<H>(options: Partial<H> & OptimizerOptions): [Partial<H>, OptimizerOptions] {
-  const { clip, nonFinite, maxConsecutiveSkips, trackNorms, ...hyper } = options;
-  return [hyper as Partial<H>, { clip, nonFinite, maxConsecutiveSkips, trackNorms }];
-}
-
 /** Adam (torch.optim.Adam, PyTorch 1.13 defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8); weight decay is L2 added to the gradient. */
 export class Adam extends Optimizer<AdamHyper> {
   protected readonly kind: string = 'Adam';
   constructor(params: ParamList | readonly ParamGroupInput<AdamHyper>[], options: Partial<AdamHyper> & OptimizerOptions = {}) {
-    const [hyper, opts] = split<AdamHyper>(options);
+    const [hyper, opts] = splitOptions<AdamHyper>(options);
     super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...hyper }, opts);
   }
   protected validate(h: AdamHyper): void {
@@ -94,7 +89,7 @@ export class Adam extends Optimizer<AdamHyper> {
 export class AdamW extends Optimizer<AdamHyper> {
   protected readonly kind: string = 'AdamW';
   constructor(params: ParamList | readonly ParamGroupInput<AdamHyper>[], options: Partial<AdamHyper> & OptimizerOptions = {}) {
-    const [hyper, opts] = split<AdamHyper>(options);
+    const [hyper, opts] = splitOptions<AdamHyper>(options);
     super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false, ...hyper }, opts);
   }
   protected validate(h: AdamHyper): void {

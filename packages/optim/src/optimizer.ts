@@ -352,6 +352,12 @@ export abstract class Optimizer<H extends { lr: number }> {
   }
 }
 
+/** Splits constructor options into hyper-parameters and the options every optimizer shares. */
+export function splitOptions<H>(options: Partial<H> & OptimizerOptions): [Partial<H>, OptimizerOptions] {
+  const { clip, nonFinite, maxConsecutiveSkips, trackNorms, ...hyper } = options;
+  return [hyper as Partial<H>, { clip, nonFinite, maxConsecutiveSkips, trackNorms }];
+}
+
 /** Throws a ValueError unless `cond`. */
 export function check(op: string, cond: boolean, message: string): void {
   if (!cond) throw new ValueError(op, message);

@@ -1,6 +1,6 @@
 import type { FloatArray, Tensor } from '@tapegrad/autograd';
 import type { OptimizerOptions, ParamGroupInput, ParamList, ParamState } from './optimizer.js';
-import { Optimizer, check } from './optimizer.js';
+import { Optimizer, check, splitOptions } from './optimizer.js';
 
 export interface RMSpropHyper {
   lr: number;
@@ -22,8 +22,8 @@ export interface RMSpropHyper {
 export class RMSprop extends Optimizer<RMSpropHyper> {
   protected readonly kind = 'RMSprop';
   constructor(params: ParamList | readonly ParamGroupInput<RMSpropHyper>[], options: Partial<RMSpropHyper> & OptimizerOptions = {}) {
-    const { clip, nonFinite, maxConsecutiveSkips, trackNorms, ...hyper } = options;
-    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...hyper }, { clip, nonFinite, maxConsecutiveSkips, trackNorms });
+    const [hyper, shared] = splitOptions<RMSpropHyper>(options);
+    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...hyper }, shared);
   }
   protected validate(h: RMSpropHyper): void {
     check('RMSprop', h.lr >= 0, `invalid learning rate: ${h.lr}`);

@@ -1,6 +1,6 @@
 import type { FloatArray } from '@tapegrad/autograd';
 import type { OptimizerOptions, ParamGroupInput, ParamList, ParamState } from './optimizer.js';
-import { Optimizer, check } from './optimizer.js';
+import { Optimizer, check, splitOptions } from './optimizer.js';
 
 export interface SGDHyper {
   lr: number;
@@ -21,8 +21,8 @@ export interface SGDHyper {
 export class SGD extends Optimizer<SGDHyper> {
   protected readonly kind = 'SGD';
   constructor(params: ParamList | readonly ParamGroupInput<SGDHyper>[], options: Partial<SGDHyper> & OptimizerOptions = {}) {
-    const { clip, nonFinite, maxConsecutiveSkips, trackNorms, ...hyper } = options;
-    super(params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...hyper }, { clip, nonFinite, maxConsecutiveSkips, trackNorms });
+    const [hyper, shared] = splitOptions<SGDHyper>(options);
+    super(params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...hyper }, shared);
   }
   protected validate(h: SGDHyper): void {
     check('SGD', h.lr >= 0, `invalid learning rate: ${h.lr}`);

@@ -140,6 +140,16 @@ describe('normalizeGradient', () => {
   });
 });
 
+describe('normalizeGradient at the edges of float64 (cases fast-check found)', () => {
+  for (const values of [[-1.572e-162], [4.941e-324], [-4.941e-324, -4.941e-324], [1e-310, -3e-310, 2e-320], [1e300, -1e300]]) {
+    it(`[${values.join(', ')}] is scaled to unit norm`, () => {
+      const r = run(normalizeGradient(), [new Tensor(Float64Array.from(values), [values.length])]);
+      expect(norm2(r.grads)).toBeCloseTo(1, 12);
+      expect(r.report.normBefore).toBeCloseTo(norm2([new Tensor(Float64Array.from(values), [values.length])]), 300);
+    });
+  }
+});
+
 describe('chain', () => {
   it('order matters: value-then-norm differs from norm-then-value on some input (fast-check finds it)', () => {
     const claim = fc.property(gradListArb, (grads) => {

@@ -1,11 +1,10 @@
 /** Clipping by the norm of all gradients together, and normalization to unit norm. */
 import type { GradientTransformation } from '../transform.js';
-import { assertNonNegative, dataOf, parseNormType } from '../norms.js';
-import type { FloatArray } from '@tapegrad/autograd';
+import { assertNonNegative, dataOf, parseNormType, scaleInPlace } from '../norms.js';
 
-function divideInPlace(x: FloatArray, d: number): void {
-  for (let i = 0; i < x.length; i++) x[i] /= d;
-}
+/** Below this global norm the gradients are float64 subnormals (float32 data never gets here: its squares fit in float64). */
+const TINY = 2 ** -900;
+const RESCALE = 2 ** 600;
 import { clipFactor, measure, scaleAll } from './measure.js';
 
 export interface GlobalNormOptions {
@@ -55,16 +54,24 @@ export function normalizeGradient(): GradientTransformation<null> {
     name,
     init: () => null,
     update(grads) {
-      const m = measure('normalizeGradient', grads, 2);
-      const scale = m.total > 0 ? 1 / m.total : 1;
-      if (!Number.isFinite(scale)) {
-        // 1/‖g‖ overflows for subnormal norms: divide instead of multiplying by the reciprocal.
-        for (const g of grads) if (g) divideInPlace(dataOf(g), m.total);
-        const { grads: out, report } = scaleAll(name, grads, m, 1, 1, 2);
-        return { grads: out, state: null, report: { ...report, scale, normAfter: 1, clipped: true, tensors: report.tensors.map((t) => ({ ...t, scale, normAfter: t.normBefore / m.total, clipped: true })) } };
+      const original = measure('normalizeGradient', grads, 2);
+      let m = original;
+      if (m.total > 0 && m.total < TINY) {
+        // At subnormal scale the norm itself is not representable precisely. Multiplying float64
+        // data by a power of two is exact, so rescale first and measure again.
+        for (const g of grads) if (g) scaleInPlace(dataOf(g), RESCALE);
+        m = measure('normalizeGradient', grads, 2);
       }
+      const scale = m.total > 0 ? 1 / m.total : 1;
       const { grads: out, report } = scaleAll(name, grads, m, scale, 1, 2);
-      return { grads: out, state: null, report };
+      const factor = m === original ? 1 : RESCALE;
+      const patched = {
+        ...report,
+        normBefore: original.total,
+        scale: scale * factor,
+        tensors: report.tensors.map((t) => ({ ...t, normBefore: original.norms[t.index]!, scale: t.scale * factor })),
+      };
+      return { grads: out, state: null, report: patched };
     },
   };
 }
