@@ -11,6 +11,7 @@ export interface GeneratorState {
   spare: number | null;
 }
 
+/** A seedable pseudo-random stream: xoshiro128** (Blackman & Vigna 2018), uniforms with 53 random bits, normals by Box–Muller. */
 export class Generator {
   private s0 = 0;
   private s1 = 0;

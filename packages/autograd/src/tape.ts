@@ -17,6 +17,7 @@ import { Tensor } from './tensor.js';
 /** Maps the gradients of an op's outputs to one gradient per input (null: none). */
 export type BackwardFn = (grads: readonly Tensor[]) => readonly (Tensor | null | undefined)[];
 
+/** One entry of the tape: an op, its inputs and outputs, and the closure mapping output gradients to input gradients. */
 export interface TapeRecord {
   /** Recording order; later records consume earlier ones. */
   readonly seq: number;
@@ -122,6 +123,7 @@ export function record(op: string, inputs: readonly Tensor[], outputs: readonly 
   }
 }
 
+/** Options of backward(). */
 export interface BackwardOptions {
   /** Keep the graph so that backward can run through it again. */
   retainGraph?: boolean;

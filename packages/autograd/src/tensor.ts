@@ -22,6 +22,7 @@ export type NestedArray = number | NestedArray[];
 
 let nextId = 1;
 
+/** An n-dimensional array of float32, float64 or int32 values that can record the ops applied to it. */
 export class Tensor {
   /** Unique id; the backward pass keys gradients by it. */
   readonly id: number;

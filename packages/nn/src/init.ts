@@ -6,6 +6,7 @@
 import type { FloatArray, Tensor } from '@tapegrad/autograd';
 import { Generator, ValueError, defaultGenerator, noGrad } from '@tapegrad/autograd';
 
+/** Options of the random initializers. */
 export interface InitOptions {
   generator?: Generator;
 }
@@ -34,11 +35,14 @@ export function normal(t: Tensor, mean = 0, std = 1, options: InitOptions = {}):
   const g = options.generator ?? defaultGenerator;
   return fill(t, () => mean + std * g.normal());
 }
+/** Fills `t` with `value` in place. */
 export function constant(t: Tensor, value: number): Tensor {
   t.data.fill(value);
   return t;
 }
+/** Fills `t` with zeros in place. */
 export const zeros = (t: Tensor): Tensor => constant(t, 0);
+/** Fills `t` with ones in place. */
 export const ones = (t: Tensor): Tensor => constant(t, 1);
 
 /** Recommended gains (torch.nn.init.calculate_gain). */
@@ -70,6 +74,7 @@ export function xavierNormal(t: Tensor, gain = 1, options: InitOptions = {}): Te
   return normal(t, 0, gain * Math.sqrt(2 / (fi + fo)), options);
 }
 
+/** Options of the Kaiming (He) initializers. */
 export interface KaimingOptions extends InitOptions {
   /** Negative slope of the following leaky relu (0 for relu). */
   a?: number;

@@ -121,6 +121,7 @@ export class Sequential extends Module {
   }
 }
 
+/** Returns its input unchanged. */
 export class Identity extends Module {
   forward(x: Tensor): Tensor {
     return x;
@@ -162,16 +163,19 @@ export class Tanh extends Module {
     return T.tanh(x);
   }
 }
+/** max(x, 0). */
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
     return T.relu(x);
   }
 }
+/** 1 / (1 + e^{−x}). */
 export class Sigmoid extends Module {
   forward(x: Tensor): Tensor {
     return T.sigmoid(x);
   }
 }
+/** x·Φ(x) (exact) or its tanh approximation. */
 export class GELU extends Module {
   constructor(readonly approximate: 'none' | 'tanh' = 'none') {
     super();
@@ -180,6 +184,7 @@ export class GELU extends Module {
     return T.gelu(x, { approximate: this.approximate });
   }
 }
+/** x for x > 0, slope·x otherwise (slope 0.01 by default). */
 export class LeakyReLU extends Module {
   constructor(readonly negativeSlope = 0.01) {
     super();
@@ -188,6 +193,7 @@ export class LeakyReLU extends Module {
     return T.leakyRelu(x, this.negativeSlope);
   }
 }
+/** x for x > 0, α(eˣ − 1) otherwise. */
 export class ELU extends Module {
   constructor(readonly alpha = 1) {
     super();
@@ -196,6 +202,7 @@ export class ELU extends Module {
     return T.elu(x, this.alpha);
   }
 }
+/** ln(1 + e^{βx})/β, linear above the threshold. */
 export class Softplus extends Module {
   constructor(readonly options: { beta?: number; threshold?: number } = {}) {
     super();

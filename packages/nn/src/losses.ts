@@ -10,6 +10,7 @@ import { Module } from './module.js';
 export { bceWithLogits, crossEntropy, huberLoss, l1Loss, mseLoss, nllLoss, smoothL1Loss };
 export type { ClassLossOptions, Reduction };
 
+/** Module form of crossEntropy (options fixed at construction). */
 export class CrossEntropyLoss extends Module {
   constructor(readonly options: ClassLossOptions & { labelSmoothing?: number } = {}) {
     super();
@@ -18,6 +19,7 @@ export class CrossEntropyLoss extends Module {
     return crossEntropy(logits, target, this.options);
   }
 }
+/** Module form of nllLoss. */
 export class NLLLoss extends Module {
   constructor(readonly options: ClassLossOptions = {}) {
     super();
@@ -26,6 +28,7 @@ export class NLLLoss extends Module {
     return nllLoss(logProbs, target, this.options);
   }
 }
+/** Module form of mseLoss. */
 export class MSELoss extends Module {
   constructor(readonly options: { reduction?: Reduction } = {}) {
     super();
@@ -34,6 +37,7 @@ export class MSELoss extends Module {
     return mseLoss(input, target, this.options);
   }
 }
+/** Module form of l1Loss. */
 export class L1Loss extends Module {
   constructor(readonly options: { reduction?: Reduction } = {}) {
     super();
@@ -42,6 +46,7 @@ export class L1Loss extends Module {
     return l1Loss(input, target, this.options);
   }
 }
+/** Module form of smoothL1Loss. */
 export class SmoothL1Loss extends Module {
   constructor(readonly options: { reduction?: Reduction; beta?: number } = {}) {
     super();
@@ -50,6 +55,7 @@ export class SmoothL1Loss extends Module {
     return smoothL1Loss(input, target, this.options);
   }
 }
+/** Module form of huberLoss. */
 export class HuberLoss extends Module {
   constructor(readonly options: { reduction?: Reduction; delta?: number } = {}) {
     super();
@@ -58,6 +64,7 @@ export class HuberLoss extends Module {
     return huberLoss(input, target, this.options);
   }
 }
+/** Module form of bceWithLogits. */
 export class BCEWithLogitsLoss extends Module {
   constructor(readonly options: { reduction?: Reduction; weight?: Tensor; posWeight?: Tensor } = {}) {
     super();

@@ -27,6 +27,7 @@ function entriesOf(value: unknown): [string, Child][] | null {
   return null;
 }
 
+/** Base class of layers and models; see the file comment for how parameters are found. */
 export abstract class Module {
   /** Training mode (dropout active); eval() turns it off. */
   training = true;

@@ -2,6 +2,7 @@
 import type { FloatArray } from '@tapegrad/autograd';
 import { Tensor, ValueError } from '@tapegrad/autograd';
 
+/** A trainable tensor (requiresGrad by default) that modules discover. */
 export class Parameter extends Tensor {
   constructor(data: FloatArray, shape: readonly number[], requiresGrad = true) {
     super(data, shape, requiresGrad);

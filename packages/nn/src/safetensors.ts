@@ -12,6 +12,7 @@
 import type { DataArray } from '@tapegrad/autograd';
 import { Tensor, TapegradError } from '@tapegrad/autograd';
 
+/** A checkpoint that cannot be read or does not fit the module; the message names the tensor and the problem. */
 export class CheckpointError extends TapegradError {
   override name = 'CheckpointError';
 }
@@ -69,6 +70,7 @@ function halfToFloat(h: number): number {
   return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
+/** The tensors and metadata of a safetensors file. */
 export interface ParsedSafetensors {
   tensors: Record<string, Tensor>;
   metadata: Record<string, string>;

@@ -92,6 +92,22 @@ describe('sequence layers', () => {
     // earlier steps only receive gradient through the recurrence
     expect(norms.slice(0, 5).every((n) => n > 0 && n < norms[5]! * 10)).toBe(true);
   });
+  it('dropout acts between layers in training only, and never on the last layer', () => {
+    const x = f64([2, 5, 3], 11, false);
+    const lstm = new LSTM(3, 4, { numLayers: 2, dropout: 0.5, batchFirst: true, dtype: 'float64', generator: new T.Generator(1) });
+    const plain = new LSTM(3, 4, { numLayers: 2, batchFirst: true, dtype: 'float64' });
+    plain.loadStateDict(lstm.stateDict());
+    const trainOut = lstm.forward(x).out;
+    lstm.eval();
+    const evalOut = lstm.forward(x).out;
+    const reference = plain.forward(x).out;
+    evalOut.data.forEach((v, i) => expect(v).toBe(reference.data[i]));
+    expect(trainOut.data.some((v, i) => Math.abs(v - reference.data[i]!) > 1e-6)).toBe(true);
+    const single = new GRU(3, 4, { dropout: 0.5, dtype: 'float64' });
+    const a = single.forward(f64([5, 2, 3], 3, false)).out;
+    const b = single.forward(f64([5, 2, 3], 3, false)).out;
+    expect(Array.from(a.data)).toEqual(Array.from(b.data));
+  });
   it('bad inputs name the layer and the shapes', () => {
     const lstm = new LSTM(3, 4, { batchFirst: true });
     expect(() => lstm.forward(T.randn([2, 5, 4]))).toThrow('LSTM: input has 4 features, expected inputSize 3 (shape [2,5,4])');

@@ -14,6 +14,7 @@ interface Steppable {
   zeroGrad(options?: { setToNone?: boolean }): void;
 }
 
+/** Steps the optimizer every `steps` micro-batches, clipping the accumulated gradient once. */
 export class GradientAccumulator {
   private count = 0;
   constructor(readonly optimizer: Steppable, readonly options: { steps: number; average?: boolean }) {

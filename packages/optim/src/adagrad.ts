@@ -2,6 +2,7 @@ import type { FloatArray, Tensor } from '@tapegrad/autograd';
 import type { OptimizerOptions, ParamGroupInput, ParamList, ParamState } from './optimizer.js';
 import { Optimizer, check, splitOptions } from './optimizer.js';
 
+/** Adagrad hyper-parameters (torch.optim.Adagrad names, camelCase). */
 export interface AdagradHyper {
   lr: number;
   lrDecay: number;

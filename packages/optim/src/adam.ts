@@ -2,6 +2,7 @@ import type { FloatArray, Tensor } from '@tapegrad/autograd';
 import type { OptimizerOptions, ParamGroupInput, ParamList, ParamState } from './optimizer.js';
 import { Optimizer, check, splitOptions } from './optimizer.js';
 
+/** Adam/AdamW hyper-parameters (torch.optim.Adam names, camelCase). */
 export interface AdamHyper {
   lr: number;
   betas: [number, number];

@@ -19,6 +19,7 @@ export interface MonitorRow {
   loss: number | null;
 }
 
+/** Summary of a run: steps, fraction clipped, skipped steps, percentiles of the norm before clipping. */
 export interface MonitorSummary {
   steps: number;
   /** Steps where any group clipped, over steps taken. */
@@ -32,6 +33,7 @@ interface Observable<O> {
   registerStepPostHook(hook: (opt: O, report: StepReport) => void): { remove(): void };
 }
 
+/** Collects step reports; exports JSONL/CSV and a summary. */
 export class GradientMonitor {
   readonly reports: StepReport[] = [];
   private handle: { remove(): void } | null = null;

@@ -29,6 +29,7 @@ export function l2Norm(x: FloatArray): number {
   return Math.sqrt(scaled) * m;
 }
 
+/** Σ|x| (the L1 norm) of a flat array. */
 export function sumAbs(x: FloatArray): number {
   let s0 = 0, s1 = 0;
   const n = x.length, n2 = n - (n % 2);

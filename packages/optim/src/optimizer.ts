@@ -22,6 +22,7 @@ export type ParamList = Iterable<Tensor> | Iterable<readonly [string, Tensor]>;
 /** A parameter group as given to the constructor: params plus overrides of any hyper-parameter and the clip. */
 export type ParamGroupInput<H> = Partial<H> & { params: ParamList; clip?: GradientTransformation | null };
 
+/** A parameter group as the optimizer holds it. */
 export interface ParamGroup<H> {
   params: Tensor[];
   /** Names for reports ("0", "1"... when none were given). */
@@ -44,6 +45,7 @@ export interface OptimizerOptions {
   trackNorms?: boolean;
 }
 
+/** What happened to one parameter's gradient at a step. */
 export interface ParamStepReport {
   name: string;
   normBefore: number;
@@ -52,6 +54,7 @@ export interface ParamStepReport {
   clipped: boolean;
 }
 
+/** What happened in one parameter group at a step. */
 export interface GroupStepReport {
   group: number;
   lr: number;
@@ -77,8 +80,10 @@ export interface StepReport {
   groups: GroupStepReport[];
 }
 
+/** Per-parameter optimizer state: buffers and counters. */
 export type ParamState = Record<string, FloatArray | number>;
 
+/** The JSON snapshot written by stateDict(). */
 export interface OptimizerStateDict {
   [key: string]: Json;
   state: { [index: string]: { [key: string]: Json } };
@@ -87,6 +92,7 @@ export interface OptimizerStateDict {
   consecutiveSkips: number;
 }
 
+/** Returned by the hook registrations; remove() detaches the hook. */
 export interface RemovableHandle {
   remove(): void;
 }
@@ -110,6 +116,7 @@ function readParams(list: ParamList, offset: number): { params: Tensor[]; names:
   return { params, names };
 }
 
+/** Base of every optimizer; see the file comment for the order of operations in step(). */
 export abstract class Optimizer<H extends { lr: number }> {
   readonly paramGroups: ParamGroup<H>[] = [];
   readonly state = new Map<Tensor, ParamState>();

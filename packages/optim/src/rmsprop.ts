@@ -2,6 +2,7 @@ import type { FloatArray, Tensor } from '@tapegrad/autograd';
 import type { OptimizerOptions, ParamGroupInput, ParamList, ParamState } from './optimizer.js';
 import { Optimizer, check, splitOptions } from './optimizer.js';
 
+/** RMSprop hyper-parameters (torch.optim.RMSprop names, camelCase). */
 export interface RMSpropHyper {
   lr: number;
   alpha: number;

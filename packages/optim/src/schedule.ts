@@ -11,6 +11,7 @@ export interface HasParamGroups {
   paramGroups: { hyper: { lr: number } }[];
 }
 
+/** Base of the epoch-indexed schedules: lr = lrAt(epoch, base lr) per group. */
 export abstract class LRScheduler<O = unknown> {
   /** Each group's initial lr. */
   readonly baseLrs: number[];
@@ -92,6 +93,7 @@ export interface LinearWarmupOptions {
   after?: (optimizer: HasParamGroups) => LRScheduler;
 }
 
+/** Linear warm-up, then another schedule (see LinearWarmupOptions). */
 export class LinearWarmup extends LRScheduler<LinearWarmupOptions> {
   constructor(optimizer: HasParamGroups, options: LinearWarmupOptions) {
     if (!(options.warmupSteps >= 1)) throw new ValueError('LinearWarmup', `warmupSteps must be at least 1, got ${options.warmupSteps}`);

@@ -2,6 +2,7 @@ import type { FloatArray } from '@tapegrad/autograd';
 import type { OptimizerOptions, ParamGroupInput, ParamList, ParamState } from './optimizer.js';
 import { Optimizer, check, splitOptions } from './optimizer.js';
 
+/** SGD hyper-parameters (torch.optim.SGD names, camelCase). */
 export interface SGDHyper {
   lr: number;
   momentum: number;

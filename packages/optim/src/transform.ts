@@ -13,12 +13,14 @@ import type { Tensor } from '@tapegrad/autograd';
 import type { Json } from './json.js';
 import type { ClipReport, TensorClipReport } from './report.js';
 
+/** What update() returns: the new gradients, the new state, the report. */
 export interface TransformResult<S extends Json = Json> {
   grads: (Tensor | null)[];
   state: S;
   report: ClipReport;
 }
 
+/** A gradient transformation: init and update with explicit, JSON-serializable state. */
 export interface GradientTransformation<S extends Json = Json> {
   /** Human-readable description with its parameters, used in reports. */
   readonly name: string;

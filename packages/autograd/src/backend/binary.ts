@@ -7,6 +7,7 @@
 import type { FloatArray } from './dtype.js';
 import { broadcastStrides, coalesce, sizeOf } from './shape.js';
 
+/** Binary kernels: arithmetic (differentiable through their ops) and comparisons (0/1 results). */
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'gt' | 'lt' | 'ge' | 'le' | 'eq' | 'ne';
 
 type Row = (a: FloatArray, ia: number, da: number, b: FloatArray, ib: number, db: number, out: FloatArray, o: number, n: number) => void;

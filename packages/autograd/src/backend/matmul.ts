@@ -12,6 +12,7 @@
  */
 import type { FloatArray } from './dtype.js';
 
+/** Arguments of one gemm call (row-major, offsets select a matrix of a batch). */
 export interface GemmArgs {
   transA: boolean;
   transB: boolean;
@@ -28,6 +29,7 @@ export interface GemmArgs {
   accumulate: boolean;
 }
 
+/** C (+)= op(A)·op(B); see the file comment for the blocking scheme. */
 export function gemm(args: GemmArgs): void {
   const { transA, transB, M, N, K, a, aOffset, b, bOffset, c, cOffset, accumulate } = args;
   if (!accumulate) c.fill(0, cOffset, cOffset + M * N);

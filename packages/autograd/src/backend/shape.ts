@@ -46,6 +46,7 @@ export function broadcastStrides(shape: readonly number[], outShape: readonly nu
   return out;
 }
 
+/** True when both shapes have the same rank and sizes. */
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

@@ -8,11 +8,13 @@
 import type { FloatArray } from './dtype.js';
 import { normalCdf, normalPdf } from './math.js';
 
+/** Names of the pointwise kernels in the UNARY table. */
 export type UnaryOp =
   | 'neg' | 'exp' | 'log' | 'sqrt' | 'reciprocal' | 'tanh' | 'sigmoid' | 'relu' | 'abs' | 'sin' | 'cos'
   | 'square' | 'softplus' | 'gelu' | 'geluTanh' | 'leakyRelu' | 'elu' | 'powScalar' | 'clamp' | 'log1p' | 'expm1'
   | 'sign' | 'identity';
 
+/** A pointwise forward loop and its derivative loop. */
 export interface UnaryKernel {
   forward(x: FloatArray, out: FloatArray, p0: number, p1: number): void;
   /** Writes gx; absent for ops without a gradient (sign). */
@@ -21,6 +23,7 @@ export interface UnaryKernel {
 
 const SQRT_2_OVER_PI = 0.7978845608028654;
 
+/** The pointwise kernels: every unary forward next to its derivative. */
 export const UNARY: Record<UnaryOp, UnaryKernel> = {
   identity: {
     forward(x, out) { out.set(x); },

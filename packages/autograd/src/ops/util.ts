@@ -22,6 +22,7 @@ export function floatData(t: Tensor): FloatArray {
   return t.data as FloatArray;
 }
 
+/** Throws a ValueError naming `op` unless `t` is a Tensor. */
 export function assertTensor(op: string, name: string, t: unknown): asserts t is Tensor {
   if (!(t instanceof Tensor)) throw new ValueError(op, `${name} must be a Tensor, got ${t === null ? 'null' : typeof t}`);
 }
@@ -94,6 +95,7 @@ export function blocks(shape: readonly number[], dim: number): [number, number, 
   return [outer, shape[dim] ?? 1, inner];
 }
 
+/** Returns `v` if it is a finite number, else throws a ValueError naming `op` and `name`. */
 export function assertFiniteNumber(op: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(op, `${name} must be a finite number, got ${String(v)}`);
   return v;

@@ -15,6 +15,7 @@ import { Generator } from '../random.js';
 import { noGrad } from '../tape.js';
 import { Tensor } from '../tensor.js';
 
+/** Tolerances and step of gradcheck. */
 export interface GradcheckOptions {
   /** Finite-difference step (default 1e-6). */
   eps?: number;
@@ -28,6 +29,7 @@ export interface GradcheckOptions {
   raiseException?: boolean;
 }
 
+/** What gradcheck found (returned when raiseException is false, or on success). */
 export interface GradcheckResult {
   passed: boolean;
   /** Largest |analytic − numeric| seen. */
@@ -52,6 +54,7 @@ function weightedSum(outs: readonly Tensor[], ups: readonly Tensor[]): number {
   return s;
 }
 
+/** Checks the gradients of `fn` at `inputs` (float64, requiresGrad) against central differences. */
 export function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckResult {
   const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-5;

@@ -12,10 +12,12 @@ import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { gruStep, lstmStep, rnnStep } from './steps.js';
 
+/** Which recurrent cell a layer uses. */
 export type RecurrentKind = 'rnn' | 'lstm' | 'gru';
 
 const GATES: Record<RecurrentKind, number> = { rnn: 1, lstm: 4, gru: 3 };
 
+/** Options of RNN, LSTM and GRU (PyTorch names, camelCase). */
 export interface RecurrentOptions {
   numLayers?: number;
   bidirectional?: boolean;
@@ -38,6 +40,7 @@ export interface RecurrentState {
   c0?: Tensor | null;
 }
 
+/** Per-call options of a recurrent layer. */
 export interface RecurrentForwardOptions {
   /**
    * Keep every per-step hidden state h_t with retainGrad(), so that after
@@ -47,6 +50,7 @@ export interface RecurrentForwardOptions {
   keepStates?: boolean;
 }
 
+/** What a recurrent layer returns. */
 export interface RecurrentOutput {
   /** The last layer's h_t for every t (directions concatenated on the last dim). */
   out: Tensor;

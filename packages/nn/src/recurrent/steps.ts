@@ -8,12 +8,14 @@
 import type { Tensor } from '@tapegrad/autograd';
 import * as T from '@tapegrad/autograd';
 
+/** One Elman step: act(gx + h·W_hhᵀ). */
 export function rnnStep(gx: Tensor, h: Tensor, whh: Tensor, nonlinearity: 'tanh' | 'relu', fused: boolean): Tensor {
   if (fused) return T.rnnCell(gx, h, whh, nonlinearity);
   const pre = T.add(gx, T.linear(h, whh));
   return nonlinearity === 'relu' ? T.relu(pre) : T.tanh(pre);
 }
 
+/** One LSTM step: returns [h′, c′]. */
 export function lstmStep(gx: Tensor, h: Tensor, c: Tensor, whh: Tensor, fused: boolean): [Tensor, Tensor] {
   if (fused) return T.lstmCell(gx, h, c, whh);
   const [i, f, g, o] = T.chunk(T.add(gx, T.linear(h, whh)), 4, 1) as [Tensor, Tensor, Tensor, Tensor];
@@ -22,6 +24,7 @@ export function lstmStep(gx: Tensor, h: Tensor, c: Tensor, whh: Tensor, fused: b
   return [hNew, cNew];
 }
 
+/** One GRU step (PyTorch form, b_hh inside the n gate). */
 export function gruStep(gx: Tensor, h: Tensor, whh: Tensor, bhh: Tensor | null, fused: boolean): Tensor {
   if (fused) return T.gruCell(gx, h, whh, bhh);
   const [xr, xz, xn] = T.chunk(gx, 3, 1) as [Tensor, Tensor, Tensor];

@@ -7,6 +7,7 @@ const TINY = 2 ** -900;
 const RESCALE = 2 ** 600;
 import { clipFactor, measure, scaleAll } from './measure.js';
 
+/** Options of clipByGlobalNorm. */
 export interface GlobalNormOptions {
   /** 2 (default), 1, or Infinity / 'inf'. */
   normType?: number | 'inf';

@@ -3,6 +3,7 @@ import type { Tensor } from '@tapegrad/autograd';
 import { assertOneDType, combineNorms, dataOf, scaleInPlace, tensorNorm } from '../norms.js';
 import type { ClipReport, TensorClipReport } from '../report.js';
 
+/** Per-tensor norms and their combination, measured in one pass. */
 export interface Measured {
   /** Norm of each gradient (NaN where the gradient is null). */
   norms: number[];
