@@ -20,6 +20,7 @@ const unaryCases: [string, (x: Tensor) => Tensor, ValueRange][] = [
   ['exp', T.exp, {}],
   ['log', T.log, { min: 0.3, max: 3 }],
   ['log1p', T.log1p, { min: -0.5, max: 3 }],
+  ['expm1', T.expm1, {}],
   ['sqrt', T.sqrt, { min: 0.3, max: 3 }],
   ['reciprocal', T.reciprocal, { min: 0.3, max: 3 }],
   ['tanh', T.tanh, {}],
@@ -111,6 +112,14 @@ describe('gradcheck: reductions over any dims, keepdim or not', () => {
       );
     });
   }
+  it('std over at least two elements (N − 1 > 0 and a non-zero spread)', () => {
+    fc.assert(
+      fc.property(fc.tuple(fc.integer({ min: 2, max: 4 }), fc.integer({ min: 2, max: 4 })).chain(([a, b]) => fc.tuple(tensorArb([a, b]).map(separated), fc.constantFrom<number | number[] | undefined>(0, 1, -1, [0, 1], undefined), fc.boolean())), ([x, dim, unbiased]) =>
+        check((t) => T.std(t, { dim, unbiased }), [x]),
+      ),
+      RUNS,
+    );
+  });
   it('max/min along a dim: gradient goes to the selected element', () => {
     fc.assert(
       fc.property(
@@ -217,6 +226,17 @@ describe('gradcheck: softmax family and losses', () => {
         const weight = T.tensor(Array.from({ length: c }, (_, i) => 0.5 + i / c), { dtype: 'float64' });
         check((t) => T.crossEntropy(t, y, { reduction, labelSmoothing: eps, weight }), [x]);
         check((t) => T.crossEntropy(t, y, { reduction, labelSmoothing: eps }), [x]);
+      }),
+      RUNS,
+    );
+  });
+  it('nllLoss directly, and crossEntropy against class probabilities', () => {
+    fc.assert(
+      fc.property(logitsArb, fc.constantFrom<T.Reduction>('mean', 'sum', 'none'), ([x, ys], reduction) => {
+        const y = T.tensor(ys, { dtype: 'int32' });
+        check((t) => T.nllLoss(T.logSoftmax(t, 1), y, { reduction }), [x]);
+        const probs = T.softmax(T.tensor(Array.from(x.data, (v) => -v), { shape: [...x.shape], dtype: 'float64' }), 1);
+        check((t) => T.crossEntropy(t, probs, { reduction, labelSmoothing: 0.1 }), [x]);
       }),
       RUNS,
     );
