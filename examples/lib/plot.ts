@@ -66,7 +66,7 @@ interface Frame {
   height: number;
 }
 
-function frame(opts: ChartOptions, xr: [number, number], yr: [number, number]): Frame {
+function frame(opts: ChartOptions, xr: [number, number], yr: [number, number], integerX = false): Frame {
   const width = opts.width ?? 760, height = opts.height ?? 440;
   const left = 78, right = 20, top = 46, bottom = 58;
   const plotW = width - left - right, plotH = height - top - bottom;
@@ -81,7 +81,7 @@ function frame(opts: ChartOptions, xr: [number, number], yr: [number, number]): 
     `<text x="${width / 2}" y="24" text-anchor="middle" font-size="16" font-weight="bold">${esc(opts.title)}</text>`,
   ];
   // Grid and ticks
-  const xt = niceTicks(xr[0], xr[1], 8);
+  const xt = niceTicks(xr[0], xr[1], 8).filter((v) => !integerX || Number.isInteger(v));
   for (const v of xt) {
     const X = sx(v);
     svg.push(`<line x1="${X}" y1="${top}" x2="${X}" y2="${top + plotH}" stroke="#eee"/>`, `<text x="${X}" y="${top + plotH + 18}" text-anchor="middle">${formatTick(v)}</text>`);
@@ -162,7 +162,7 @@ export function lineChart(series: readonly Series[], opts: ChartOptions): string
   const xs = series.flatMap((s) => [...s.x]).filter(Number.isFinite);
   const xRange: [number, number] = opts.xRange ?? [Math.min(...xs), Math.max(...xs)];
   const yRange = opts.yRange ?? extent(series.flatMap((s) => [...s.y]).concat((opts.hLines ?? []).map((h) => h.y)), logY);
-  const f = frame(opts, xRange, yRange);
+  const f = frame(opts, xRange, yRange, xs.every(Number.isInteger));
   f.svg.push(`<clipPath id="plot"><rect x="${f.left}" y="${f.top}" width="${f.plotW}" height="${f.plotH}"/></clipPath><g clip-path="url(#plot)">`);
   for (const h of opts.hLines ?? []) {
     const Y = f.sy(h.y);
