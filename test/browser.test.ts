@@ -1,0 +1,60 @@
+/**
+ * The three packages bundle for browsers (no Node built-ins reachable) and
+ * train a model inside a V8 context that has no Node globals at all — no
+ * process, require, Buffer or fs — only what a browser also provides.
+ */
+import { build } from 'esbuild';
+import { resolve } from 'node:path';
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '..');
+
+describe('browser bundle', () => {
+  it('bundles autograd, nn and optim for the browser and trains an LSTM in a context without Node globals', async () => {
+    const entry = `
+      import * as T from ${JSON.stringify(resolve(root, 'packages/autograd/src/index.ts'))};
+      import * as nn from ${JSON.stringify(resolve(root, 'packages/nn/src/index.ts'))};
+      import * as optim from ${JSON.stringify(resolve(root, 'packages/optim/src/index.ts'))};
+      export function run() {
+        const g = new T.Generator(1);
+        const lstm = new nn.LSTM(3, 8, { batchFirst: true, generator: g });
+        const head = new nn.Linear(8, 2, { generator: g });
+        const opt = new optim.Adam([...lstm.parameters(), ...head.parameters()], { lr: 0.05, clip: optim.clipByGlobalNorm(1) });
+        const x = T.randn([8, 5, 3], { generator: g });
+        const y = T.tensor(Int32Array.from([0, 1, 0, 1, 0, 1, 0, 1]));
+        const losses = [];
+        for (let i = 0; i < 30; i++) {
+          opt.zeroGrad();
+          const loss = T.crossEntropy(head.forward(T.select(lstm.forward(x).out, 1, -1)), y);
+          loss.backward();
+          opt.step();
+          losses.push(loss.item());
+        }
+        const bytes = nn.serializeSafetensors(lstm.stateDict());
+        const back = nn.parseSafetensors(bytes).tensors;
+        let fileError = '';
+        try { nn.saveCheckpoint(lstm, 'x.safetensors'); } catch (e) { fileError = e.message; }
+        return { first: losses[0], last: losses[losses.length - 1], keys: Object.keys(back).length, fileError };
+      }`;
+    const result = await build({
+      stdin: { contents: entry, resolveDir: root, loader: 'ts' },
+      bundle: true,
+      platform: 'browser',
+      format: 'iife',
+      globalName: 'tapegrad',
+      conditions: ['source'],
+      write: false,
+      logLevel: 'silent',
+    });
+    const code = result.outputFiles[0]!.text;
+    expect(code).not.toMatch(/require\(["']node:/);
+    const context: Record<string, unknown> = { TextEncoder, TextDecoder, console };
+    runInNewContext(`${code}\nglobalThis.__result = tapegrad.run();`, context);
+    expect(context.process).toBeUndefined();
+    const r = context.__result as { first: number; last: number; keys: number; fileError: string };
+    expect(r.last).toBeLessThan(r.first * 0.5);
+    expect(r.keys).toBe(4);
+    expect(r.fileError).toMatch(/file checkpoints need Node\.js .* in a browser use serializeSafetensors/);
+  });
+});
