@@ -5,11 +5,16 @@
  * The wrapper records the op on the tape only when recording is on and some
  * input requires grad, and checks for NaN/Inf in anomaly mode.
  */
+import type { InputGradient } from './tape.js';
 import { checkAnomaly, record, setGradEnabled, shouldRecord } from './tape.js';
 import { Tensor } from './tensor.js';
 
-/** One gradient per tensor input, in the order they appear in the arguments; null/undefined = none. */
-export type GradList = readonly (Tensor | null | undefined)[];
+/**
+ * One gradient per tensor input, in the order they appear in the arguments;
+ * null/undefined = none. A SliceGradient stands for a gradient that is zero
+ * outside one slice of the input.
+ */
+export type GradList = readonly InputGradient[];
 
 /** A single-output op. */
 export interface OpSpec<A extends unknown[], S> {

@@ -10,12 +10,31 @@
  * so a graph nobody backwards through is garbage-collected with its tensors.
  */
 import type { FloatArray } from './backend/index.js';
-import { formatShape, sameShape } from './backend/index.js';
+import { formatShape, kernels, sameShape } from './backend/index.js';
 import { GraphError, NonFiniteError, ShapeError, TapegradError } from './errors.js';
 import { Tensor } from './tensor.js';
 
+/**
+ * The gradient of an input that only a slice of it received (from slice,
+ * select, narrow, split, chunk): `grad` is the gradient of the region
+ * x[..., start : start + len·step : step, ...] along `dim`. The walk adds it
+ * into the input's dense gradient region by region, so a loop of k slices
+ * costs O(input + k·slice) instead of k full-size gradients.
+ */
+export class SliceGradient {
+  constructor(
+    readonly dim: number,
+    readonly start: number,
+    readonly step: number,
+    readonly grad: Tensor,
+  ) {}
+}
+
+/** One gradient per input: dense, a slice of the input, or none. */
+export type InputGradient = Tensor | SliceGradient | null | undefined;
+
 /** Maps the gradients of an op's outputs to one gradient per input (null: none). */
-export type BackwardFn = (grads: readonly Tensor[]) => readonly (Tensor | null | undefined)[];
+export type BackwardFn = (grads: readonly Tensor[]) => readonly InputGradient[];
 
 /** One entry of the tape: an op, its inputs and outputs, and the closure mapping output gradients to input gradients. */
 export interface TapeRecord {
@@ -136,6 +155,19 @@ interface GradEntry {
   owned: boolean;
 }
 
+/** Adds a slice gradient into t's dense entry (allocated zero the first time). */
+function accumulateSlice(map: Map<number, GradEntry>, t: Tensor, g: SliceGradient): void {
+  let entry = map.get(t.id);
+  if (!entry) {
+    entry = { tensor: t, data: new (t.data.constructor as { new (n: number): FloatArray })(t.size), owned: true };
+    map.set(t.id, entry);
+  } else if (!entry.owned) {
+    entry.data = entry.data.slice();
+    entry.owned = true;
+  }
+  kernels.sliceAssign(entry.data, t.shape, g.dim, g.start, g.step, g.grad.data, g.grad.shape, true);
+}
+
 function accumulate(map: Map<number, GradEntry>, t: Tensor, g: Tensor): void {
   const entry = map.get(t.id);
   const data = g.data as FloatArray;
@@ -239,6 +271,11 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
         const input = rec.inputs[i]!;
         const g = inGrads[i];
         if (!g || !input.requiresGrad) continue;
+        if (g instanceof SliceGradient) {
+          checkAnomaly(rec.op, `backward (gradient of input ${i})`, g.grad);
+          accumulateSlice(grads, input, g);
+          continue;
+        }
         if (!sameShape(g.shape, input.shape)) {
           throw new ShapeError(rec.op, `backward returned a gradient of shape ${formatShape(g.shape)} for input ${i} of shape ${formatShape(input.shape)}`);
         }

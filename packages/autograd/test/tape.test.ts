@@ -40,6 +40,27 @@ describe('backward and accumulation', () => {
   });
 });
 
+describe('slice gradients', () => {
+  it('a tensor used densely and through slices receives the sum, and its hook sees the dense total', () => {
+    const x = T.tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float64', requiresGrad: true });
+    let seen: number[] = [];
+    x.registerHook((g) => {
+      seen = Array.from(g.data);
+    });
+    const y = T.add(T.sum(x), T.add(T.sum(T.mul(T.select(x, 1, 0), 3)), T.sum(T.slice(x, 1, 1, 3, 2))));
+    y.backward();
+    expect(Array.from(x.grad!.data)).toEqual([4, 2, 1, 4, 2, 1]);
+    expect(seen).toEqual([4, 2, 1, 4, 2, 1]);
+  });
+  it('a loop of selects gives the same gradient as one unbind', () => {
+    const x = T.randn([3, 5, 2], { dtype: 'float64', requiresGrad: true, generator: new T.Generator(4) });
+    const w = T.randn([2], { dtype: 'float64', generator: new T.Generator(5) });
+    const viaSelect = T.gradients(T.stack(Array.from({ length: 5 }, (_, t) => T.mul(T.select(x, 1, t), t + 1)), 0).mul(w).sum(), [x])[0]!;
+    const viaUnbind = T.gradients(T.stack(T.unbind(x, 1).map((p, t) => T.mul(p, t + 1)), 0).mul(w).sum(), [x])[0]!;
+    viaSelect.data.forEach((v, i) => expect(v).toBeCloseTo(viaUnbind.data[i]!, 14));
+  });
+});
+
 describe('graph lifetime', () => {
   it('a second backward through a freed graph raises a GraphError naming the op', () => {
     const x = f64([1, 2]);

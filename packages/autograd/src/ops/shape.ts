@@ -7,6 +7,7 @@ import type { DType, FloatDType } from '../backend/index.js';
 import { allocate, formatShape, kernels, sizeOf } from '../backend/index.js';
 import { IndexError, ShapeError, ValueError } from '../errors.js';
 import { defineMultiOp, defineOp } from '../op.js';
+import { SliceGradient } from '../tape.js';
 import { Tensor } from '../tensor.js';
 import { assertSameDType, assertTensor, floatData, normalizeDim, wrap } from './util.js';
 
@@ -107,12 +108,11 @@ export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
 const sliceOp = defineOp({
   name: 'slice',
   forward(x: Tensor, dim: number, start: number, len: number, step: number) {
-    return { out: new Tensor(kernels.sliceCopy(x.data, x.shape, dim, start, len, step), sliceShape(x.shape, dim, len)), saved: { x, dim, start, step } };
+    return { out: new Tensor(kernels.sliceCopy(x.data, x.shape, dim, start, len, step), sliceShape(x.shape, dim, len)), saved: { dim, start, step } };
   },
-  backward({ x, dim, start, step }, g) {
-    const gx = allocate(x.dtype, x.size);
-    kernels.sliceAssign(gx, x.shape, dim, start, step, g.data, g.shape);
-    return [new Tensor(gx, x.shape)];
+  // Only the slice receives gradient: handed to the walk as a SliceGradient (no full-size array per call).
+  backward({ dim, start, step }, g) {
+    return [new SliceGradient(dim, start, step, g)];
   },
 });
 
