@@ -29,7 +29,7 @@ function forwardBinary(name: string, op: BinaryOp, a: Tensor, b: Tensor): Tensor
 }
 
 /** The gradient `g` (at the output's shape) summed back to `t`'s shape. */
-function reduceTo(g: FloatArray, outShape: readonly number[], t: Tensor): Tensor {
+function reduceTo(g: FloatArray, outShape: readonly number[], t: { readonly shape: readonly number[] }): Tensor {
   return wrap(kernels.sumToShape(g, outShape, t.shape), t.shape);
 }
 
@@ -183,7 +183,8 @@ const whereOp = defineOp({
     const bv = expanded(b, shape);
     const out = allocate(dtype, size);
     for (let i = 0; i < size; i++) out[i] = c[i] !== 0 ? av[i]! : bv[i]!;
-    return { out: wrap(out, shape), saved: { c, a, b, shape } };
+    // The condition's values and the operands' shapes are all backward needs.
+    return { out: wrap(out, shape), saved: { c, a: { shape: a.shape }, b: { shape: b.shape }, shape } };
   },
   backward({ c, a, b, shape }, g) {
     const gd = floatData(g);

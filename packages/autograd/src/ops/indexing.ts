@@ -28,14 +28,14 @@ const gatherDimOp = defineOp({
     const [outer, n, inner] = blocks(x.shape, dim);
     const out = allocate(x.dtype, outer * idx.length * inner);
     kernels.gatherAlong(x.data, outer, n, inner, idx, out);
-    return { out: new Tensor(out, outShape), saved: { x, dim, idx } };
+    return { out: new Tensor(out, outShape), saved: { shape: x.shape, dtype: x.dtype, dim, idx } };
   },
   // Adjoint: scatter-add the gradient rows back (repeated indices accumulate).
-  backward({ x, dim, idx }, g) {
-    const [outer, n, inner] = blocks(x.shape, dim);
-    const gx = allocate(x.dtype, x.size);
+  backward({ shape, dtype, dim, idx }, g) {
+    const [outer, n, inner] = blocks(shape, dim);
+    const gx = allocate(dtype, outer * n * inner);
     kernels.scatterAddAlong(g.data, outer, n, inner, idx, gx);
-    return [new Tensor(gx, x.shape)];
+    return [new Tensor(gx, shape)];
   },
 });
 
@@ -64,12 +64,12 @@ const gatherOp = defineOp({
     const out = allocate(x.dtype, idx.length);
     const pos = gatherPositions(x.shape, dim, idx, idxShape);
     for (let i = 0; i < idx.length; i++) out[i] = x.data[pos[i]!]!;
-    return { out: new Tensor(out, idxShape), saved: { x, pos } };
+    return { out: new Tensor(out, idxShape), saved: { shape: x.shape, dtype: x.dtype, size: x.size, pos } };
   },
-  backward({ x, pos }, g) {
-    const gx = allocate(x.dtype, x.size);
+  backward({ shape, dtype, size, pos }, g) {
+    const gx = allocate(dtype, size);
     for (let i = 0; i < pos.length; i++) gx[pos[i]!] += g.data[i]!;
-    return [new Tensor(gx, x.shape)];
+    return [new Tensor(gx, shape)];
   },
 });
 

@@ -27,11 +27,12 @@ const sumOp = defineOp({
     const dims = normalizeDims('sum', options.dim, x.shape);
     const keepShape = reducedShape(x.shape, dims, true);
     const data = kernels.sumAxes(floatData(x), x.shape, keepShape);
-    return { out: wrap(data, reducedShape(x.shape, dims, options.keepdim ?? false)), saved: { x, keepShape } };
+    // Only the shape is needed for backward: the input's data is not kept alive.
+    return { out: wrap(data, reducedShape(x.shape, dims, options.keepdim ?? false)), saved: { shape: x.shape, dtype: x.dtype as 'float64', keepShape } };
   },
   // d(Σx)/dx = 1: the gradient is broadcast back over the summed dims.
-  backward({ x, keepShape }, g) {
-    return [wrap(kernels.broadcastTo(floatData(g), keepShape, x.shape, allocate(x.dtype as 'float64', x.size)), x.shape)];
+  backward({ shape, dtype, keepShape }, g) {
+    return [wrap(kernels.broadcastTo(floatData(g), keepShape, shape, allocate(dtype, sizeOf(shape))), shape)];
   },
 });
 
@@ -62,29 +63,31 @@ function extremumOp(name: 'max' | 'min', wantMax: boolean) {
         const v = kernels.extremumAll(floatData(x), wantMax);
         const out = allocate(dtype, 1);
         out[0] = v;
-        return { out: wrap(out, []), saved: { x, dim: -1, index: null as Int32Array | null, value: v, keepShape: [] as number[] } };
+        // Ties share the gradient, so the values are needed: keep x.
+        return { out: wrap(out, []), saved: { x: x as Tensor | null, shape: x.shape, dim: -1, index: null as Int32Array | null, value: v } };
       }
       const d = normalizeDim(name, dim, x.ndim, x.shape);
       const [outer, n, inner] = blocks(x.shape, d);
       const out = allocate(dtype, outer * inner);
       const index = new Int32Array(outer * inner);
       kernels.extremumAlong(floatData(x), outer, n, inner, out, index, wantMax);
-      return { out: wrap(out, reducedShape(x.shape, [d], keepdim)), saved: { x, dim: d, index, value: 0, keepShape: reducedShape(x.shape, [d], true) } };
+      // Along a dim only the selected indices are needed.
+      return { out: wrap(out, reducedShape(x.shape, [d], keepdim)), saved: { x: null, shape: x.shape, dim: d, index, value: 0 } };
     },
-    backward({ x, dim, index, value }, g) {
-      const gx = allocate(x.dtype as 'float64', x.size);
+    backward({ x, shape, dim, index, value }, g) {
+      const gx = allocate(g.dtype as 'float64', sizeOf(shape));
       const gd = floatData(g);
-      const xd = floatData(x);
       if (index === null) {
+        const xd = floatData(x!);
         let ties = 0;
         for (let i = 0; i < xd.length; i++) if (xd[i] === value) ties++;
         for (let i = 0; i < xd.length; i++) if (xd[i] === value) gx[i] = gd[0]! / ties;
       } else {
-        const [outer, n, inner] = blocks(x.shape, dim);
+        const [outer, n, inner] = blocks(shape, dim);
         for (let o = 0; o < outer; o++)
           for (let i = 0; i < inner; i++) gx[(o * n + index[o * inner + i]!) * inner + i] = gd[o * inner + i]!;
       }
-      return [wrap(gx, x.shape)];
+      return [wrap(gx, shape)];
     },
   });
 }

@@ -156,10 +156,10 @@ const expandOp = defineOp({
   name: 'expand',
   forward(x: Tensor, shape: number[]) {
     const out = kernels.broadcastTo(floatData(x), x.shape, shape, allocate(x.dtype as FloatDType, sizeOf(shape)));
-    return { out: wrap(out, shape), saved: { x, shape } };
+    return { out: wrap(out, shape), saved: { inShape: x.shape, shape } };
   },
-  backward({ x, shape }, g) {
-    return [wrap(kernels.sumToShape(floatData(g), shape, x.shape), x.shape)];
+  backward({ inShape, shape }, g) {
+    return [wrap(kernels.sumToShape(floatData(g), shape, inShape), inShape)];
   },
 });
 
@@ -236,14 +236,14 @@ const unbindOp = defineMultiOp({
     const n = x.shape[dim]!;
     const shape = x.shape.filter((_, i) => i !== dim);
     const outs = Array.from({ length: n }, (_, i) => new Tensor(kernels.sliceCopy(x.data, x.shape, dim, i, 1, 1), shape));
-    return { outs, saved: { x, dim } };
+    return { outs, saved: { shape: x.shape, dtype: x.dtype, dim } };
   },
   // One assembly of the whole gradient: O(size), however many pieces.
-  backward({ x, dim }, grads) {
-    const gx = allocate(x.dtype, x.size);
-    const pieceShape = x.shape.map((d, i) => (i === dim ? 1 : d));
-    grads.forEach((g, i) => kernels.sliceAssign(gx, x.shape, dim, i, 1, g.data, pieceShape));
-    return [new Tensor(gx, x.shape)];
+  backward({ shape, dtype, dim }, grads) {
+    const gx = allocate(dtype, sizeOf(shape));
+    const pieceShape = shape.map((d, i) => (i === dim ? 1 : d));
+    grads.forEach((g, i) => kernels.sliceAssign(gx, shape, dim, i, 1, g.data, pieceShape));
+    return [new Tensor(gx, shape)];
   },
 });
 
