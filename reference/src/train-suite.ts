@@ -38,7 +38,9 @@ export const trainSuite: Suite = {
       const m = c.model as Record<string, unknown>;
       return guard(`train[${index}] ${String(m.kind)} ${String(c.optimizer)} ${JSON.stringify(c.clip)}`, () => {
         const rnn = makeRecurrent({ ...m, num_layers: m.num_layers ?? 1, batch_first: m.batch_first ?? true });
-        const model = new SequenceClassifier(rnn, new Linear(Number(m.hidden_size), Number(m.classes), { dtype: 'float64' }));
+        // The head reads the last time step of `out`: hidden_size features per direction.
+        const features = Number(m.hidden_size) * (m.bidirectional ? 2 : 1);
+        const model = new SequenceClassifier(rnn, new Linear(features, Number(m.classes), { dtype: 'float64' }));
         model.loadStateDict(Object.fromEntries(Object.entries(c.init as Record<string, FixtureTensor>).map(([k, v]) => [k, load(v)])));
         const clip = c.clip ? transformFor(c.clip as Record<string, unknown>) : null;
         const opt = makeOptimizer(String(c.optimizer), model.namedParameters(), c.hyper as Record<string, unknown>, { clip });

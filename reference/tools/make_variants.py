@@ -179,10 +179,10 @@ json.dump({"format": 1, "dtype": "float64", "cases": clip_cases}, open(f"{out_di
 
 # train
 train = []
-def train_case(kind, H, optname, hyper, clip, steps=15):
+def train_case(kind, H, optname, hyper, clip, steps=15, layers=1, bidirectional=False):
     I, C, B, S = 2, 4, 5, 7
-    rnn = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[kind](I, H, batch_first=True)
-    head = torch.nn.Linear(H, C)
+    rnn = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[kind](I, H, num_layers=layers, bidirectional=bidirectional, batch_first=True)
+    head = torch.nn.Linear(H * (2 if bidirectional else 1), C)
     named = [("rnn." + n, p) for n, p in rnn.named_parameters()] + [("head." + n, p) for n, p in head.named_parameters()]
     init = {n: T(p) for n, p in named}
     params = [p for _, p in named]
@@ -205,11 +205,12 @@ def train_case(kind, H, optname, hyper, clip, steps=15):
             total = torch.sqrt(sum((p.grad ** 2).sum() for p in params))
             for p in params: p.grad.mul_(clip["max_norm"] / torch.maximum(total, torch.tensor(clip["max_norm"])))
         opt.step()
-    train.append({"model": {"kind": kind, "input_size": I, "hidden_size": H, "classes": C}, "init": init, "x": T(x), "y": T(y), "optimizer": optname, "hyper": hyper, "clip": clip, "losses": losses, "total_norms_before_clip": norms, "final": {n: T(p) for n, p in named}})
+    train.append({"model": {"kind": kind, "input_size": I, "hidden_size": H, "classes": C, "num_layers": layers, "bidirectional": bidirectional}, "init": init, "x": T(x), "y": T(y), "optimizer": optname, "hyper": hyper, "clip": clip, "losses": losses, "total_norms_before_clip": norms, "final": {n: T(p) for n, p in named}})
 train_case("gru", 5, "adam", {"lr": 0.03, "amsgrad": True}, {"method": "global_norm_torch", "max_norm": 0.3, "norm_type": 1.0})
 train_case("lstm", 4, "adamw", {"lr": 0.02, "weight_decay": 0.1}, {"method": "per_tensor_norm", "max_norm": 0.2})
 train_case("rnn", 6, "sgd", {"lr": 0.2, "momentum": 0.8, "nesterov": True}, {"method": "global_norm_exact", "max_norm": 0.5})
 train_case("lstm", 3, "rmsprop", {"lr": 0.01, "centered": True, "momentum": 0.5}, {"method": "value", "clip_value": 0.02})
 train_case("gru", 4, "adagrad", {"lr": 0.1}, {"method": "global_norm_torch", "max_norm": 0.1, "norm_type": "inf"})
+train_case("lstm", 3, "adam", {"lr": 0.02}, {"method": "global_norm_torch", "max_norm": 0.5}, layers=2, bidirectional=True)
 json.dump({"format": 1, "dtype": "float64", "conventions": "see FORMAT.md", "cases": train}, open(f"{out_dir}/train.json", "w"))
 print("ok", len(cases), len(rec), len(opt_cases), len(clip_cases), len(train))
