@@ -23,7 +23,7 @@ export type { GeneratorState } from './random.js';
 export { tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, uniform, normal, randint, randLike, randnLike, randperm } from './creation.js';
 export type { TensorOptions, RandomOptions } from './creation.js';
 export { neg, exp, log, log1p, expm1, sqrt, reciprocal, tanh, sigmoid, relu, abs, sign, sin, cos, square, clone, softplus, gelu, leakyRelu, elu, powScalar, clamp } from './ops/unary.js';
-export { add, sub, mul, div, powTensor, maximum, minimum, where, gt, lt, ge, le, eq, ne } from './ops/elementwise.js';
+export { add, sub, mul, div, pow, powTensor, maximum, minimum, where, gt, lt, ge, le, eq, ne } from './ops/elementwise.js';
 export type { TensorLike } from './ops/util.js';
 export { sum, mean, max, min, argmax, argmin, logsumexp, variance, std, norm } from './ops/reduce.js';
 export type { ReduceOptions, VarOptions, NormOrder } from './ops/reduce.js';
@@ -37,11 +37,4 @@ export type { Reduction, ClassLossOptions } from './ops/loss.js';
 export { kernels, setKernel, sizeOf, formatShape } from './backend/index.js';
 export type { Kernels } from './backend/index.js';
 
-import { powScalar } from './ops/unary.js';
-import { powTensor } from './ops/elementwise.js';
-import type { Tensor as T } from './tensor.js';
-/** xᵖ: a number exponent uses the scalar kernel, a tensor exponent broadcasts. */
-export function pow(x: T, exponent: T | number): T {
-  return typeof exponent === 'number' ? powScalar(x, exponent) : powTensor(x, exponent);
-}
 export { rnnCell, lstmCell, gruCell } from './ops/recurrent.js';

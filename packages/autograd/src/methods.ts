@@ -96,7 +96,7 @@ P.add = function (o) { return ew.add(this, o); };
 P.sub = function (o) { return ew.sub(this, o); };
 P.mul = function (o) { return ew.mul(this, o); };
 P.div = function (o) { return ew.div(this, o); };
-P.pow = function (e) { return typeof e === 'number' ? un.powScalar(this, e) : ew.powTensor(this, e); };
+P.pow = function (e) { return ew.pow(this, e); };
 P.maximum = function (o) { return ew.maximum(this, o); };
 P.minimum = function (o) { return ew.minimum(this, o); };
 P.gt = function (o) { return ew.gt(this, o); };

@@ -8,6 +8,7 @@ import type { BinaryOp, FloatArray } from '../backend/index.js';
 import { allocate, kernels, sameShape } from '../backend/index.js';
 import { defineOp } from '../op.js';
 import type { Tensor } from '../tensor.js';
+import { powScalar } from './unary.js';
 import type { TensorLike } from './util.js';
 import { assertFloat, assertSameDType, broadcastOrThrow, floatData, promote, wrap } from './util.js';
 
@@ -137,6 +138,10 @@ export const mul = (a: TensorLike, b: TensorLike): Tensor => binaryArgs(mulOp, a
 export const div = (a: TensorLike, b: TensorLike): Tensor => binaryArgs(divOp, a, b);
 /** aᵇ elementwise with broadcasting (tensor exponent). For a number exponent see powScalar. */
 export const powTensor = (a: TensorLike, b: TensorLike): Tensor => binaryArgs(powOp, a, b);
+/** xᵖ: a number exponent uses the scalar kernel (d/dx = p·x^{p−1}), a tensor exponent broadcasts. */
+export function pow(x: Tensor, exponent: TensorLike): Tensor {
+  return typeof exponent === 'number' ? powScalar(x, exponent) : powTensor(x, exponent);
+}
 /** Elementwise max of two tensors; ties split the gradient in half. */
 export const maximum = (a: TensorLike, b: TensorLike): Tensor => binaryArgs(maximumOp, a, b);
 /** Elementwise min of two tensors; ties split the gradient in half. */
