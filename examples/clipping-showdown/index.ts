@@ -8,7 +8,7 @@ import type { Tensor } from '@tapegrad/autograd';
 import { Generator, Tensor as TensorClass, crossEntropy, noGrad, zeros } from '@tapegrad/autograd';
 import { init } from '@tapegrad/nn';
 import type { GradientTransformation, StepReport } from '@tapegrad/optim';
-import { GradientMonitor, SGD, clipByGlobalNorm, clipByNorm, clipByValue } from '@tapegrad/optim';
+import { Adam, GradientMonitor, SGD, clipByGlobalNorm, clipByNorm, clipByValue } from '@tapegrad/optim';
 import type { Args } from '../lib/args.js';
 import { loadMnistLike } from '../lib/idx.js';
 import { SequenceModel, accuracy } from '../lib/models.js';
@@ -95,10 +95,10 @@ function orthogonalRecurrent(model: SequenceModel, gain: number, seed: number): 
   });
 }
 
-function train(name: string, clip: GradientTransformation | null, data: Dataset, opts: { hidden: number; steps: number; lr: number; momentum: number; seed: number; initGain: number }): Result {
+function train(name: string, clip: GradientTransformation | null, data: Dataset, opts: { hidden: number; steps: number; lr: number; momentum: number; seed: number; initGain: number; optimizer: 'sgd' | 'adam' }): Result {
   const model = new SequenceModel('lstm', data.inputSize, opts.hidden, data.classes, new Generator(opts.seed));
   if (opts.initGain > 0) orthogonalRecurrent(model, opts.initGain, opts.seed);
-  const opt = new SGD(model.namedParameters(), { lr: opts.lr, momentum: opts.momentum, clip });
+  const opt = opts.optimizer === 'adam' ? new Adam(model.namedParameters(), { lr: opts.lr, clip }) : new SGD(model.namedParameters(), { lr: opts.lr, momentum: opts.momentum, clip });
   const monitor = new GradientMonitor().attach(opt);
   const progress = new Progress(name.padEnd(18), opts.steps);
   const losses: number[] = [];
@@ -144,7 +144,7 @@ function smooth(v: readonly number[], w: number): number[] {
 }
 
 export const usage = `pnpm example clipping-showdown [--steps 600] [--lr 10] [--momentum 0.9] [--hidden 32] [--seq 8] [--batch 32]
-  [--value 0.01] [--norm 0.05] [--global-norm 0.1] [--init-gain 0] [--seed 1] [--out runs/clipping-showdown]
+  [--value 0.01] [--norm 0.05] [--global-norm 0.1] [--optimizer sgd|adam] [--init-gain 0] [--seed 1] [--out runs/clipping-showdown]
   [--data synthetic|fashion-mnist --dir PATH]`;
 
 export async function run(args: Args): Promise<void> {
@@ -156,6 +156,7 @@ export async function run(args: Args): Promise<void> {
   const batch = args.number('batch', 32);
   const seed = args.number('seed', 1);
   const initGain = args.number('init-gain', 0);
+  const optimizer = args.string('optimizer', 'sgd');
   const valueBound = args.number('value', 0.01);
   const perTensor = args.number('norm', 0.05);
   const globalNorm = args.number('global-norm', 0.1);
@@ -163,17 +164,18 @@ export async function run(args: Args): Promise<void> {
   const dir = args.optional('dir');
   const out = new RunOutput('clipping-showdown', args.optional('out'));
   args.checkUnknown();
+  if (optimizer !== 'sgd' && optimizer !== 'adam') throw new Error(`--optimizer must be 'sgd' or 'adam', got '${optimizer}'`);
   if (dataKind !== 'synthetic' && dataKind !== 'fashion-mnist') throw new Error(`--data must be 'synthetic' or 'fashion-mnist', got '${dataKind}'`);
   if (dataKind === 'fashion-mnist' && !dir) throw new Error('--data fashion-mnist needs --dir PATH, the folder holding the four Fashion-MNIST IDX files you downloaded');
   const data = dataKind === 'fashion-mnist' ? fashionData(dir!, batch, seed) : syntheticData(seqLen, batch, seed);
-  console.log(`clipping-showdown: LSTM(${data.inputSize}→${hidden}) → Linear(${hidden}→${data.classes}) on the ${data.describe};\nSGD lr ${lr}, momentum ${momentum}, ${steps} steps; the same initial weights and batches for every contender.\n`);
+  console.log(`clipping-showdown: LSTM(${data.inputSize}→${hidden}) → Linear(${hidden}→${data.classes}) on the ${data.describe};\n${optimizer === 'adam' ? `Adam lr ${lr}` : `SGD lr ${lr}, momentum ${momentum}`}, ${steps} steps; the same initial weights and batches for every contender.\n`);
   const contenders: [string, GradientTransformation | null, string][] = [
     ['no clipping', null, '—'],
     [`clipByValue(${valueBound})`, clipByValue(valueBound), `|g| ≤ ${valueBound} per entry`],
     [`clipByNorm(${perTensor})`, clipByNorm(perTensor), `‖g_i‖ ≤ ${perTensor} per tensor`],
     [`clipByGlobalNorm(${globalNorm})`, clipByGlobalNorm(globalNorm), `‖g‖ ≤ ${globalNorm} overall`],
   ];
-  const results = contenders.map(([name, clip]) => train(name, clip, data, { hidden, steps, lr, momentum, seed, initGain }));
+  const results = contenders.map(([name, clip]) => train(name, clip, data, { hidden, steps, lr, momentum, seed, initGain, optimizer }));
 
   const head = ['run', 'final loss (last 5%)', 'test accuracy', 'non-finite loss steps', 'first divergence step', 'steps clipped', 'wall time (s)'];
   const rows = results.map((r) => [r.name, r.finalLoss, `${(100 * r.accuracy).toFixed(1)}%`, r.nonFinite, r.firstDivergence ?? '—', `${(100 * r.fractionClipped).toFixed(0)}%`, r.seconds]);
@@ -183,7 +185,7 @@ export async function run(args: Args): Promise<void> {
   out.write('loss.svg', lineChart(results.map((r) => ({ name: r.name, x, y: smooth(r.losses, 10) })), { title: 'Training loss (moving average over 10 steps)', xLabel: 'step', yLabel: 'cross-entropy loss', logY: true }));
   out.write('grad-norm.svg', lineChart(results.map((r) => ({ name: r.name, x, y: r.normsBefore })), { title: 'Global gradient norm before clipping', xLabel: 'step', yLabel: '‖g‖₂', logY: true, hLines: [{ y: globalNorm, label: `global-norm threshold ${globalNorm}` }] }));
   out.write('grad-norm-after.svg', lineChart(results.map((r) => ({ name: r.name, x, y: r.normsAfter })), { title: 'Global gradient norm after clipping (what the optimizer used)', xLabel: 'step', yLabel: '‖g‖₂', logY: true }));
-  out.write('results.md', `# clipping-showdown\n\n${data.describe}; LSTM hidden ${hidden}; SGD lr ${lr}, momentum ${momentum}; ${steps} steps; seed ${seed}.\n\n${tableMd}\n![loss](loss.svg)\n\n![gradient norm](grad-norm.svg)\n\n![gradient norm after clipping](grad-norm-after.svg)\n`);
+  out.write('results.md', `# clipping-showdown\n\n${data.describe}; LSTM hidden ${hidden}; ${optimizer === 'adam' ? `Adam lr ${lr}` : `SGD lr ${lr}, momentum ${momentum}`}; ${steps} steps; seed ${seed}.\n\n${tableMd}\n![loss](loss.svg)\n\n![gradient norm](grad-norm.svg)\n\n![gradient norm after clipping](grad-norm-after.svg)\n`);
   out.writeJsonl('metrics.jsonl', results.flatMap((r) => r.losses.map((loss, step) => ({ run: r.name, step, loss, normBefore: r.normsBefore[step], normAfter: r.normsAfter[step] }))));
   out.printPaths();
 }
