@@ -57,13 +57,13 @@ export async function run(args: Args): Promise<void> {
   const t = Array.from({ length: T }, (_, i) => i + 1);
   const kinds: [string, RecurrentKind][] = [['tanh RNN', 'rnn'], ['LSTM', 'lstm'], ['GRU', 'gru']];
   const rows: (string | number)[][] = [];
-  const atInit: { name: string; norms: number[] }[] = [], trained: { name: string; norms: number[] }[] = [];
+  const atInit: { name: string; norms: number[]; paramNorm: number }[] = [], trained: { name: string; norms: number[] }[] = [];
   for (const [name, kind] of kinds) {
     const model = new SequenceModel(kind, 8, hidden, 4, new Generator(seed));
     const before = gradientProfile(model, T, seed);
     const losses = trainModel(model, name, T, steps, lr);
     const after = gradientProfile(model, T, seed);
-    atInit.push({ name, norms: before.norms });
+    atInit.push({ name, ...before });
     trained.push({ name, norms: after.norms });
     rows.push([name, before.norms[0]!, before.norms[T - 1]!, before.norms[0]! / before.norms[T - 1]!, after.norms[0]! / after.norms[T - 1]!, losses[losses.length - 1]!]);
   }
@@ -76,9 +76,9 @@ export async function run(args: Args): Promise<void> {
   const ex = gradientProfile(exploding, T, seed);
   const scale = Math.min(1, threshold / (ex.paramNorm + 1e-6));
   rows.push([`tanh RNN, W_hh × ${gain}`, ex.norms[0]!, ex.norms[T - 1]!, ex.norms[0]! / ex.norms[T - 1]!, NaN, NaN]);
+  // The default-init tanh RNN (the first model, measured before training) is the vanishing case.
   const vanish = atInit[0]!;
-  const vanishModel = gradientProfile(new SequenceModel('rnn', 8, hidden, 4, new Generator(seed)), T, seed);
-  const vScale = Math.min(1, threshold / (vanishModel.paramNorm + 1e-6));
+  const vScale = Math.min(1, threshold / (vanish.paramNorm + 1e-6));
 
   out.write('gradient-flow-init.svg', lineChart([...atInit.map((s) => ({ name: s.name, x: t, y: s.norms })), { name: `tanh RNN, W_hh × ${gain}`, x: t, y: ex.norms, dashed: true }], { title: '‖dL/dh_t‖ at initialization (loss at the last step)', xLabel: 'time step t', yLabel: '‖dL/dh_t‖', logY: true }));
   out.write('gradient-flow-trained.svg', lineChart(trained.map((s) => ({ name: `${s.name} after ${steps} steps`, x: t, y: s.norms })), { title: `‖dL/dh_t‖ after ${steps} training steps (Adam, global-norm clip 1)`, xLabel: 'time step t', yLabel: '‖dL/dh_t‖', logY: true }));
@@ -89,7 +89,7 @@ export async function run(args: Args): Promise<void> {
         { name: `exploding: before clipping`, x: t, y: ex.norms },
         { name: `exploding: after clipByGlobalNorm(${threshold}) (× ${scale.toExponential(1)})`, x: t, y: ex.norms.map((n) => n * scale), dashed: true },
         { name: `vanishing: before clipping`, x: t, y: vanish.norms },
-        { name: `vanishing: after clipByGlobalNorm(${threshold}) (× ${vScale.toPrecision(2)})`, x: t, y: vanishModel.norms.map((n) => n * vScale), dashed: true },
+        { name: `vanishing: after clipByGlobalNorm(${threshold}) (× ${vScale.toPrecision(2)})`, x: t, y: vanish.norms.map((n) => n * vScale), dashed: true },
       ],
       { title: 'What global-norm clipping does to the gradient along the sequence', xLabel: 'time step t', yLabel: '‖dL/dh_t‖ (as the update sees it)', logY: true },
     ),
