@@ -27,7 +27,6 @@ export class Tensor {
   /** Unique id; the backward pass keys gradients by it. */
   readonly id: number;
   readonly shape: readonly number[];
-  readonly dtype: DType;
   /** The elements, contiguous and row-major. Mutating it bypasses autograd. */
   data: DataArray;
   /** Whether gradients flow to this tensor. */
@@ -50,10 +49,14 @@ export class Tensor {
     }
     this.id = nextId++;
     this.shape = Object.freeze(shape.slice());
-    this.dtype = dtypeOf(data);
     this.data = data;
     if (requiresGrad && this.dtype === 'int32') throw new TapegradError('Tensor', 'only float32 and float64 tensors can require gradients; got int32');
     this.requiresGrad = requiresGrad;
+  }
+
+  /** The element type, read from the storage (float32, float64 or int32). */
+  get dtype(): DType {
+    return dtypeOf(this.data);
   }
 
   /** Number of dimensions. */

@@ -145,6 +145,28 @@ export abstract class Module {
     return { missing, unexpected };
   }
 
+  /**
+   * Converts every parameter to `dtype` in place (torch's module.to(dtype));
+   * the Parameter objects stay the same, their gradients are dropped. Create
+   * the optimizer after converting: its state follows the parameters' dtype.
+   */
+  to(dtype: 'float32' | 'float64'): this {
+    if (dtype !== 'float32' && dtype !== 'float64') throw new ValueError('Module.to', `dtype must be 'float32' or 'float64', got '${String(dtype)}'`);
+    for (const p of this.parameters()) {
+      if (p.dtype === dtype) continue;
+      p.setData(dtype === 'float64' ? Float64Array.from(p.data) : Float32Array.from(p.data));
+    }
+    return this;
+  }
+  /** module.to('float64'). */
+  double(): this {
+    return this.to('float64');
+  }
+  /** module.to('float32'). */
+  float(): this {
+    return this.to('float32');
+  }
+
   /** Extra text for toString (layer sizes). */
   protected describe(): string {
     return '';

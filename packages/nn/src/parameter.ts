@@ -7,6 +7,15 @@ export class Parameter extends Tensor {
   constructor(data: FloatArray, shape: readonly number[], requiresGrad = true) {
     super(data, shape, requiresGrad);
   }
+  /**
+   * Replaces the storage with `data` of the same length (possibly another
+   * float dtype) and drops the gradient; used by Module.to(dtype).
+   */
+  setData(data: FloatArray): void {
+    if (data.length !== this.size) throw new ValueError('Parameter.setData', `expected ${this.size} values, got ${data.length}`);
+    this.data = data;
+    this.grad = null;
+  }
   /** Wraps a tensor's values as a parameter (copied). */
   static from(t: Tensor): Parameter {
     if (t.dtype === 'int32') throw new ValueError('Parameter', 'parameters must be float32 or float64');

@@ -53,6 +53,23 @@ describe('Module discovery', () => {
   });
 });
 
+describe('dtype conversion', () => {
+  it('to(float64) converts every parameter in place and the model runs in float64', () => {
+    const net = new Net();
+    const before = net.parameters();
+    const w = Array.from(net.blocks[0]!.weight.data);
+    net.double();
+    expect(net.parameters()).toEqual(before);
+    expect(net.parameters().every((p) => p.dtype === 'float64' && p.data instanceof Float64Array)).toBe(true);
+    expect(Array.from(net.blocks[0]!.weight.data)).toEqual(w);
+    const { out } = net.rnn.forward(T.randn([2, 4, 3], { dtype: 'float64' }));
+    expect(out.dtype).toBe('float64');
+    net.float();
+    expect(net.rnn.parameters().every((p) => p.dtype === 'float32')).toBe(true);
+    expect(() => net.to('int32' as 'float32')).toThrow(/dtype must be/);
+  });
+});
+
 describe('state dicts', () => {
   it('stateDict copies; loadStateDict restores exactly', () => {
     const a = new Linear(3, 2), b = new Linear(3, 2);
