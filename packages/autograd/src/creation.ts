@@ -1,9 +1,9 @@
 /** Tensor factories: from data, constant fills, ranges and random draws. */
 import type { DType, FloatDType } from './backend/index.js';
-import { allocate, formatShape, sizeOf } from './backend/index.js';
-import { ShapeError, ValueError } from './errors.js';
-import type { Generator } from './random.js';
-import { defaultGenerator } from './random.js';
+import { allocate, formatShape, MAX_ELEMENTS, sizeOf } from './backend/index.js';
+import { AllocationError, DTypeError, ShapeError, ValueError } from './errors.js';
+import { Generator, defaultGenerator } from './random.js';
+import { checkOptions, describeValue, optionalBoolean, requireNumber } from './validate.js';
 import type { NestedArray } from './tensor.js';
 import { Tensor } from './tensor.js';
 
@@ -16,6 +16,31 @@ export interface TensorOptions {
 export interface RandomOptions extends TensorOptions {
   dtype?: FloatDType;
   generator?: Generator;
+}
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+const DTYPES = ['float32', 'float64', 'int32'] as const;
+
+/** The dtype option, validated: undefined gives `fallback`; an unknown string ('float16') is a DTypeError. */
+export function checkDType(fn: string, dtype: unknown, fallback: DType, allowed: readonly DType[] = DTYPES): DType {
+  if (dtype === undefined) return fallback;
+  if (!allowed.includes(dtype as DType)) {
+    const known = (DTYPES as readonly unknown[]).includes(dtype);
+    throw new DTypeError(fn, known ? `${fn} makes ${allowed.join(' or ')} tensors, not ${String(dtype)}` : `unknown dtype ${describeValue(dtype)}; expected ${allowed.map((d) => `'${d}'`).join(', ')}`);
+  }
+  return dtype as DType;
+}
+
+/** Throws unless `v` is an integer int32 can hold (no silent wraparound). */
+function checkInt32(fn: string, name: string, v: number): void {
+  if (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) throw new ValueError(fn, `${name} ${describeValue(v)} is not an int32 (integers from ${INT32_MIN} to ${INT32_MAX})`);
+}
+
+function checkGenerator(fn: string, g: unknown): Generator {
+  if (g === undefined) return defaultGenerator;
+  if (!(g instanceof Generator)) throw new ValueError(fn, `generator must be a Generator, got ${describeValue(g)}`);
+  return g;
 }
 
 type Source = NestedArray | readonly number[] | Float32Array | Float64Array | Int32Array;
@@ -48,8 +73,12 @@ function flattenInto(value: unknown, shape: readonly number[], dim: number, out:
  * Typed arrays are copied.
  */
 export function tensor(value: Source, options: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
+  checkOptions('tensor', options, ['dtype', 'requiresGrad', 'shape']);
   const isTyped = value instanceof Float32Array || value instanceof Float64Array || value instanceof Int32Array;
-  const dtype: DType = options.dtype ?? (value instanceof Float64Array ? 'float64' : value instanceof Int32Array ? 'int32' : 'float32');
+  if (!isTyped && typeof value !== 'number' && !Array.isArray(value)) throw new ValueError('tensor', `value must be a number, a nested array of numbers or a Float32Array/Float64Array/Int32Array, got ${describeValue(value)}`);
+  const dtype: DType = checkDType('tensor', options.dtype, value instanceof Float64Array ? 'float64' : value instanceof Int32Array ? 'int32' : 'float32');
+  const requiresGrad = optionalBoolean('tensor', 'requiresGrad', options.requiresGrad, false);
+  if (options.shape !== undefined) checkShape('tensor', options.shape);
   let flat: ArrayLike<number>;
   let shape: number[];
   if (isTyped) {
@@ -69,69 +98,112 @@ export function tensor(value: Source, options: TensorOptions & { shape?: readonl
   const data = allocate(dtype, flat.length);
   if (dtype === 'int32') {
     for (let i = 0; i < flat.length; i++) {
-      if (!Number.isInteger(flat[i])) throw new ValueError('tensor', `int32 tensors take integers, got ${flat[i]} at flat index ${i}`);
-      data[i] = flat[i]!;
+      const v = flat[i]!;
+      if (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) throw new ValueError('tensor', `int32 tensors take integers from ${INT32_MIN} to ${INT32_MAX}, got ${describeValue(v)} at flat index ${i}`);
+      data[i] = v;
     }
   } else data.set(flat);
-  return new Tensor(data, shape, options.requiresGrad ?? false);
+  return new Tensor(data, shape, requiresGrad);
 }
 
-function checkShape(op: string, shape: readonly number[]): void {
-  if (!Array.isArray(shape)) throw new ShapeError(op, `shape must be an array of sizes, got ${String(shape)}`);
-  for (const d of shape) if (!Number.isInteger(d) || d < 0) throw new ShapeError(op, `invalid shape ${formatShape(shape)}: sizes must be non-negative integers`);
+/** Checks a shape argument: an array of non-negative integer sizes whose product a tensor can hold. */
+export function checkShape(op: string, shape: unknown): asserts shape is readonly number[] {
+  if (!Array.isArray(shape)) throw new ShapeError(op, `shape must be an array of sizes, got ${describeValue(shape)}`);
+  for (const d of shape) if (!Number.isSafeInteger(d) || d < 0) throw new ShapeError(op, `invalid shape ${formatShape(shape)}: sizes must be non-negative integers, got ${describeValue(d)}`);
+  const size = sizeOf(shape);
+  if (size > MAX_ELEMENTS) throw new AllocationError(op, `shape ${formatShape(shape)} has ${size} elements; a tensor holds at most ${MAX_ELEMENTS}`);
+}
+
+/** The options of a factory, validated. */
+function factoryOptions(fn: string, options: TensorOptions, allowed: readonly DType[] = DTYPES): { dtype: DType; requiresGrad: boolean } {
+  checkOptions(fn, options, ['dtype', 'requiresGrad']);
+  const dtype = checkDType(fn, options.dtype, 'float32', allowed);
+  const requiresGrad = optionalBoolean(fn, 'requiresGrad', options.requiresGrad, false);
+  if (requiresGrad && dtype === 'int32') throw new DTypeError(fn, 'only float32 and float64 tensors can require gradients; got int32');
+  return { dtype, requiresGrad };
 }
 
 /** A tensor filled with `value`. */
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
   checkShape('full', shape);
-  const data = allocate(options.dtype ?? 'float32', sizeOf(shape));
+  const { dtype, requiresGrad } = factoryOptions('full', options);
+  if (typeof value !== 'number') throw new ValueError('full', `value must be a number, got ${describeValue(value)}`);
+  if (dtype === 'int32') checkInt32('full', 'value', value);
+  const data = allocate(dtype, sizeOf(shape));
   if (value !== 0) data.fill(value);
-  return new Tensor(data, shape, options.requiresGrad ?? false);
+  return new Tensor(data, shape, requiresGrad);
 }
 /** Zeros of `shape`. */
 export const zeros = (shape: readonly number[], options: TensorOptions = {}): Tensor => full(shape, 0, options);
 /** Ones of `shape`. */
 export const ones = (shape: readonly number[], options: TensorOptions = {}): Tensor => full(shape, 1, options);
 /** Zeros with x's shape and dtype. */
-export const zerosLike = (x: Tensor, options: TensorOptions = {}): Tensor => full(x.shape, 0, { dtype: x.dtype, ...options });
+export const zerosLike = (x: Tensor, options: TensorOptions = {}): Tensor => full(x.shape, 0, likeOptions('zerosLike', x, options));
 /** Ones with x's shape and dtype. */
-export const onesLike = (x: Tensor, options: TensorOptions = {}): Tensor => full(x.shape, 1, { dtype: x.dtype, ...options });
+export const onesLike = (x: Tensor, options: TensorOptions = {}): Tensor => full(x.shape, 1, likeOptions('onesLike', x, options));
 /** `value` everywhere, with x's shape and dtype. */
-export const fullLike = (x: Tensor, value: number, options: TensorOptions = {}): Tensor => full(x.shape, value, { dtype: x.dtype, ...options });
+export const fullLike = (x: Tensor, value: number, options: TensorOptions = {}): Tensor => full(x.shape, value, likeOptions('fullLike', x, options));
+
+/** x's dtype unless the options name another; checks that x is a tensor and the options an object. */
+function likeOptions<O extends TensorOptions>(fn: string, x: Tensor, options: O, floatOnly = false): O {
+  if (!(x instanceof Tensor)) throw new ValueError(fn, `x must be a Tensor, got ${describeValue(x)}`);
+  if (options === null || typeof options !== 'object') throw new ValueError(fn, `options must be an object, got ${describeValue(options)}`);
+  const own: DType = floatOnly && x.dtype === 'int32' ? 'float32' : x.dtype;
+  return { ...options, dtype: options.dtype ?? own };
+}
 
 /** Values start, start+step, ... < end (`arange(n)` is 0..n−1). */
 export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
+  requireNumber('arange', 'start', start);
+  if (end !== undefined) requireNumber('arange', 'end', end);
+  requireNumber('arange', 'step', step);
+  const { dtype, requiresGrad } = factoryOptions('arange', options);
   const [lo, hi] = end === undefined ? [0, start] : [start, end];
-  if (step === 0 || !Number.isFinite(step)) throw new ValueError('arange', `step must be a non-zero finite number, got ${step}`);
+  if (step === 0) throw new ValueError('arange', 'step must be non-zero');
   const n = Math.max(0, Math.ceil((hi - lo) / step));
-  const data = allocate(options.dtype ?? 'float32', n);
+  checkShape('arange', [n]);
+  if (dtype === 'int32' && n > 0) {
+    checkInt32('arange', 'start', lo);
+    checkInt32('arange', 'step', step);
+    checkInt32('arange', 'last value', lo + (n - 1) * step);
+  }
+  const data = allocate(dtype, n);
   for (let i = 0; i < n; i++) data[i] = lo + i * step;
-  return new Tensor(data, [n], options.requiresGrad ?? false);
+  return new Tensor(data, [n], requiresGrad);
 }
 
 /** `steps` evenly spaced values from start to end inclusive. */
 export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
-  if (!Number.isInteger(steps) || steps < 0) throw new ValueError('linspace', `steps must be a non-negative integer, got ${steps}`);
-  const data = allocate(options.dtype ?? 'float32', steps);
+  requireNumber('linspace', 'start', start);
+  requireNumber('linspace', 'end', end);
+  requireNumber('linspace', 'steps', steps, { integer: true, min: 0 });
+  checkShape('linspace', [steps]);
+  const { dtype, requiresGrad } = factoryOptions('linspace', options, ['float32', 'float64']);
+  const data = allocate(dtype, steps);
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
   for (let i = 0; i < steps; i++) data[i] = i === steps - 1 && steps > 1 ? end : start + i * delta;
-  return new Tensor(data, [steps], options.requiresGrad ?? false);
+  return new Tensor(data, [steps], requiresGrad);
 }
 
 /** Identity matrix [n, m] (m = n by default). */
 export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
   checkShape('eye', [n, m]);
-  const data = allocate(options.dtype ?? 'float32', n * m);
+  const { dtype, requiresGrad } = factoryOptions('eye', options);
+  const data = allocate(dtype, n * m);
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
-  return new Tensor(data, [n, m], options.requiresGrad ?? false);
+  return new Tensor(data, [n, m], requiresGrad);
 }
 
 function randomFill(op: string, shape: readonly number[], options: RandomOptions, draw: (g: Generator) => number): Tensor {
   checkShape(op, shape);
-  const g = options.generator ?? defaultGenerator;
-  const data = allocate(options.dtype ?? 'float32', sizeOf(shape));
+  checkOptions(op, options, ['dtype', 'requiresGrad', 'generator']);
+  // Random floats have no int32 form (they would all truncate to 0): randint is the integer factory.
+  const dtype = checkDType(op, options.dtype, 'float32', ['float32', 'float64']);
+  const requiresGrad = optionalBoolean(op, 'requiresGrad', options.requiresGrad, false);
+  const g = checkGenerator(op, options.generator);
+  const data = allocate(dtype, sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = draw(g);
-  return new Tensor(data, shape, options.requiresGrad ?? false);
+  return new Tensor(data, shape, requiresGrad);
 }
 
 /** Uniform on [0, 1). */
@@ -140,30 +212,38 @@ export const rand = (shape: readonly number[], options: RandomOptions = {}): Ten
 export const randn = (shape: readonly number[], options: RandomOptions = {}): Tensor => randomFill('randn', shape, options, (g) => g.normal());
 /** Uniform on [low, high). */
 export function uniform(shape: readonly number[], low = 0, high = 1, options: RandomOptions = {}): Tensor {
+  requireNumber('uniform', 'low', low);
+  requireNumber('uniform', 'high', high);
   if (!(high >= low)) throw new ValueError('uniform', `high (${high}) must be at least low (${low})`);
   return randomFill('uniform', shape, options, (g) => low + (high - low) * g.random());
 }
 /** Normal with the given mean and standard deviation. */
 export function normal(shape: readonly number[], mean = 0, std = 1, options: RandomOptions = {}): Tensor {
-  if (!(std >= 0)) throw new ValueError('normal', `std must be non-negative, got ${std}`);
+  requireNumber('normal', 'mean', mean);
+  requireNumber('normal', 'std', std, { min: 0 });
   return randomFill('normal', shape, options, (g) => mean + std * g.normal());
 }
 /** Uniform integers in [low, high) as int32. */
 export function randint(low: number, high: number, shape: readonly number[], options: { generator?: Generator } = {}): Tensor {
-  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) throw new ValueError('randint', `need integers low < high, got ${low}, ${high}`);
+  checkInt32('randint', 'low', low);
+  // high is exclusive, so 2³¹ itself is allowed.
+  if (!Number.isInteger(high) || high <= low || high > INT32_MAX + 1) throw new ValueError('randint', `high must be an integer with low < high ≤ ${INT32_MAX + 1} (int32 values), got low ${describeValue(low)}, high ${describeValue(high)}`);
   checkShape('randint', shape);
-  const g = options.generator ?? defaultGenerator;
+  checkOptions('randint', options, ['generator']);
+  const g = checkGenerator('randint', options.generator);
   const data = new Int32Array(sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = g.integer(low, high);
   return new Tensor(data, shape);
 }
 /** rand with x's shape and dtype. */
-export const randLike = (x: Tensor, options: RandomOptions = {}): Tensor => rand(x.shape, { dtype: x.dtype === 'int32' ? 'float32' : x.dtype, ...options });
+export const randLike = (x: Tensor, options: RandomOptions = {}): Tensor => rand(x.shape, likeOptions('randLike', x, options, true));
 /** randn with x's shape and dtype. */
-export const randnLike = (x: Tensor, options: RandomOptions = {}): Tensor => randn(x.shape, { dtype: x.dtype === 'int32' ? 'float32' : x.dtype, ...options });
+export const randnLike = (x: Tensor, options: RandomOptions = {}): Tensor => randn(x.shape, likeOptions('randnLike', x, options, true));
 /** A random permutation of 0..n−1 as int32. */
 export function randperm(n: number, options: { generator?: Generator } = {}): Tensor {
-  const g = options.generator ?? defaultGenerator;
+  requireNumber('randperm', 'n', n, { integer: true, min: 0, max: MAX_ELEMENTS });
+  checkOptions('randperm', options, ['generator']);
+  const g = checkGenerator('randperm', options.generator);
   const data = new Int32Array(n);
   for (let i = 0; i < n; i++) data[i] = i;
   for (let i = n - 1; i > 0; i--) {

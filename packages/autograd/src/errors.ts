@@ -35,3 +35,14 @@ export class GraphError extends TapegradError {
 export class NonFiniteError extends TapegradError {
   override name = 'NonFiniteError';
 }
+/** Storage that cannot be allocated: more elements than a tensor may hold, or memory the engine refused. */
+export class AllocationError extends TapegradError {
+  override name = 'AllocationError';
+}
+/**
+ * Differentiating through a backward pass (higher-order gradients), which
+ * this version does not record: raised instead of returning a silent zero.
+ */
+export class HigherOrderGradientError extends GraphError {
+  override name = 'HigherOrderGradientError';
+}

@@ -7,7 +7,9 @@ import './methods.js';
 export { Tensor } from './tensor.js';
 export type { GradHook, RemovableHandle, NestedArray } from './tensor.js';
 export type { DType, FloatDType, FloatArray, DataArray } from './backend/index.js';
-export { TapegradError, ShapeError, DTypeError, IndexError, ValueError, GraphError, NonFiniteError } from './errors.js';
+export { TapegradError, ShapeError, DTypeError, IndexError, ValueError, GraphError, NonFiniteError, AllocationError, HigherOrderGradientError } from './errors.js';
+export { OptionError, checkOptions, requireNumber, optionalNumber, optionalBoolean, optionalChoice, requireFunction, describeValue, isTapegradError } from './validate.js';
+export type { NumberRule } from './validate.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly, isAnomalyEnabled, backward } from './tape.js';
 export type { BackwardOptions, TapeRecord, InputGradient } from './tape.js';
 export { SliceGradient } from './tape.js';
@@ -26,7 +28,7 @@ export { neg, exp, log, log1p, expm1, sqrt, reciprocal, tanh, sigmoid, relu, abs
 export { add, sub, mul, div, pow, powTensor, maximum, minimum, where, gt, lt, ge, le, eq, ne } from './ops/elementwise.js';
 export type { TensorLike } from './ops/util.js';
 export { sum, mean, max, min, argmax, argmin, logsumexp, variance, std, norm } from './ops/reduce.js';
-export type { ReduceOptions, VarOptions, NormOrder } from './ops/reduce.js';
+export type { ReduceOptions, VarOptions, NormOrder, DimArg, DimOptions } from './ops/reduce.js';
 export { reshape, view, flatten, unsqueeze, squeeze, permute, transpose, slice, narrow, select, expand, cat, stack, split, chunk, unbind, to } from './ops/shape.js';
 export { matmul, linear } from './ops/matmul.js';
 export { indexSelect, embedding, gather } from './ops/indexing.js';
@@ -34,7 +36,7 @@ export type { IndexLike } from './ops/indexing.js';
 export { softmax, logSoftmax } from './ops/activation.js';
 export { mseLoss, l1Loss, huberLoss, smoothL1Loss, bceWithLogits, nllLoss, crossEntropy } from './ops/loss.js';
 export type { Reduction, ClassLossOptions } from './ops/loss.js';
-export { kernels, setKernel, sizeOf, formatShape } from './backend/index.js';
+export { kernels, setKernel, sizeOf, formatShape, allocate, allocateLike, MAX_ELEMENTS } from './backend/index.js';
 export type { Kernels } from './backend/index.js';
 
 export { rnnCell, lstmCell, gruCell } from './ops/recurrent.js';

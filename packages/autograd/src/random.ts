@@ -4,6 +4,7 @@
  * pass `{ generator }` to use your own stream.
  */
 import { ValueError } from './errors.js';
+import { checkOptions, describeValue, requireNumber } from './validate.js';
 
 /** Serializable generator state (four 32-bit words and the cached normal). */
 export interface GeneratorState {
@@ -26,7 +27,7 @@ export class Generator {
 
   /** Resets the stream from an integer seed. */
   manualSeed(seed: number): this {
-    if (!Number.isFinite(seed)) throw new ValueError('manualSeed', `seed must be a finite number, got ${seed}`);
+    requireNumber('manualSeed', 'seed', seed, { integer: true });
     let x = Math.floor(seed) >>> 0;
     const hi = Math.floor(seed / 2 ** 32) >>> 0;
     const next = () => {
@@ -81,18 +82,33 @@ export class Generator {
     return r * Math.cos(2 * Math.PI * v);
   }
 
-  /** Uniform integer in [low, high). */
+  /** Uniform integer in [low, high) (callers validate the bounds). */
   integer(low: number, high: number): number {
     return low + Math.floor(this.random() * (high - low));
   }
 
+  /** A copy of the state (JSON-serializable), for setState. */
   getState(): GeneratorState {
     return { s: [this.s0, this.s1, this.s2, this.s3], spare: this.spare };
   }
 
+  /**
+   * Restores a state from getState(). Validated first: four 32-bit words, not
+   * all zero (xoshiro's one absorbing state: every draw would be 0 and
+   * `normal()` would loop forever), and `spare` a finite number or null.
+   */
   setState(state: GeneratorState): this {
-    [this.s0, this.s1, this.s2, this.s3] = state.s;
-    this.spare = state.spare;
+    if (state === null || typeof state !== 'object') throw new ValueError('Generator.setState', `state must be an object from getState(), got ${describeValue(state)}`);
+    checkOptions('Generator.setState', state, ['s', 'spare']);
+    const s: unknown = state.s;
+    if (!Array.isArray(s) || s.length !== 4 || !s.every((w) => Number.isInteger(w) && w >= -(2 ** 31) && w < 2 ** 32)) {
+      throw new ValueError('Generator.setState', `state.s must be four 32-bit integers, got ${JSON.stringify(s)}`);
+    }
+    if ((s[0] | s[1] | s[2] | s[3]) === 0) throw new ValueError('Generator.setState', 'state.s is all zeros, which xoshiro128** never leaves (every draw would be 0)');
+    const spare: unknown = state.spare;
+    if (spare !== null && (typeof spare !== 'number' || !Number.isFinite(spare))) throw new ValueError('Generator.setState', `state.spare must be a finite number or null, got ${describeValue(spare)}`);
+    [this.s0, this.s1, this.s2, this.s3] = s.map((w: number) => w | 0) as [number, number, number, number];
+    this.spare = spare as number | null;
     return this;
   }
 }

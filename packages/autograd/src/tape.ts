@@ -10,7 +10,7 @@
  * so a graph nobody backwards through is garbage-collected with its tensors.
  */
 import type { FloatArray } from './backend/index.js';
-import { formatShape, kernels, sameShape } from './backend/index.js';
+import { allocateLike, formatShape, kernels, sameShape } from './backend/index.js';
 import { GraphError, NonFiniteError, ShapeError, TapegradError } from './errors.js';
 import { Tensor } from './tensor.js';
 
@@ -159,7 +159,7 @@ interface GradEntry {
 function accumulateSlice(map: Map<number, GradEntry>, t: Tensor, g: SliceGradient): void {
   let entry = map.get(t.id);
   if (!entry) {
-    entry = { tensor: t, data: new (t.data.constructor as { new (n: number): FloatArray })(t.size), owned: true };
+    entry = { tensor: t, data: allocateLike(t.data as FloatArray, t.size), owned: true };
     map.set(t.id, entry);
   } else if (!entry.owned) {
     entry.data = entry.data.slice();
@@ -306,7 +306,7 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
 }
 
 function zerosFor(t: Tensor): Tensor {
-  return new Tensor(new (t.data.constructor as { new (n: number): FloatArray })(t.size), t.shape);
+  return new Tensor(allocateLike(t.data as FloatArray, t.size), t.shape);
 }
 
 /**
@@ -317,7 +317,7 @@ export function backward(t: Tensor, gradient?: Tensor, options: BackwardOptions 
   let seed: Tensor;
   if (gradient === undefined) {
     if (t.size !== 1) throw new GraphError('backward', `output has shape ${formatShape(t.shape)}; a non-scalar output needs an explicit gradient of the same shape`);
-    const one = new (t.data.constructor as { new (n: number): FloatArray })(1);
+    const one = allocateLike(t.data as FloatArray, 1);
     one[0] = 1;
     seed = new Tensor(one, t.shape);
   } else {

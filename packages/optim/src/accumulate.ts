@@ -4,7 +4,7 @@
  * clip(g₁ + … + g_k), never clip(clip(g₁) + g₂ …). With `average` the sum is
  * divided by k first, so the result matches one big batch of mean losses.
  */
-import { ValueError } from '@tapegrad/autograd';
+import { ValueError, checkOptions, describeValue, optionalBoolean, requireNumber } from '@tapegrad/autograd';
 import type { FloatArray } from '@tapegrad/autograd';
 import type { StepReport } from './optimizer.js';
 
@@ -18,7 +18,10 @@ interface Steppable {
 export class GradientAccumulator {
   private count = 0;
   constructor(readonly optimizer: Steppable, readonly options: { steps: number; average?: boolean }) {
-    if (!Number.isInteger(options.steps) || options.steps < 1) throw new ValueError('GradientAccumulator', `steps must be a positive integer, got ${options.steps}`);
+    if (options === null || typeof options !== 'object') throw new ValueError('GradientAccumulator', `needs an options object { steps, average? }, got ${describeValue(options)}`);
+    checkOptions('GradientAccumulator', options, ['steps', 'average']);
+    requireNumber('GradientAccumulator', 'steps', options.steps, { integer: true, min: 1 });
+    optionalBoolean('GradientAccumulator', 'average', options.average, false);
   }
   /** Micro-batches accumulated since the last optimizer step. */
   get pending(): number {

@@ -1,6 +1,9 @@
 import type { FloatArray, Tensor } from '@tapegrad/autograd';
+import type { HyperSpec } from './hyper.js';
 import type { OptimizerOptions, ParamGroupInput, ParamList, ParamState } from './optimizer.js';
-import { Optimizer, check, splitOptions } from './optimizer.js';
+import { Optimizer } from './optimizer.js';
+import type { StateSpec } from './optimizer-state.js';
+import { allocateLike } from '@tapegrad/autograd';
 
 /** Adagrad hyper-parameters (torch.optim.Adagrad names, camelCase). */
 export interface AdagradHyper {
@@ -19,20 +22,23 @@ export interface AdagradHyper {
  * with s starting at initialAccumulatorValue.
  */
 export class Adagrad extends Optimizer<AdagradHyper> {
-  protected readonly kind = 'Adagrad';
+  /** The type and range of each hyper-parameter (torch.optim.Adagrad's checks, plus types). */
+  static readonly hyperSpec: HyperSpec<AdagradHyper> = {
+    lr: { type: 'number', min: 0 },
+    lrDecay: { type: 'number', min: 0 },
+    weightDecay: { type: 'number', min: 0 },
+    initialAccumulatorValue: { type: 'number', min: 0 },
+    eps: { type: 'number', min: 0 },
+    maximize: { type: 'boolean' },
+  };
   constructor(params: ParamList | readonly ParamGroupInput<AdagradHyper>[], options: Partial<AdagradHyper> & OptimizerOptions = {}) {
-    const [hyper, shared] = splitOptions<AdagradHyper>(options);
-    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...hyper }, shared);
+    super('Adagrad', params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false }, options, Adagrad.hyperSpec);
   }
-  protected validate(h: AdagradHyper): void {
-    check('Adagrad', h.lr >= 0, `invalid learning rate: ${h.lr}`);
-    check('Adagrad', h.lrDecay >= 0, `invalid lrDecay: ${h.lrDecay}`);
-    check('Adagrad', h.weightDecay >= 0, `invalid weightDecay: ${h.weightDecay}`);
-    check('Adagrad', h.initialAccumulatorValue >= 0, `invalid initialAccumulatorValue: ${h.initialAccumulatorValue}`);
-    check('Adagrad', h.eps >= 0, `invalid eps: ${h.eps}`);
+  protected stateSpec(): StateSpec {
+    return { counters: ['step'], buffers: ['sum'] };
   }
   protected initState(p: Tensor, h: AdagradHyper): ParamState {
-    const sum = new (p.data.constructor as { new (n: number): FloatArray })(p.size);
+    const sum = allocateLike(p.data as FloatArray, p.size);
     sum.fill(h.initialAccumulatorValue);
     return { step: 0, sum };
   }

@@ -1,6 +1,9 @@
 import type { FloatArray, Tensor } from '@tapegrad/autograd';
+import type { HyperSpec } from './hyper.js';
 import type { OptimizerOptions, ParamGroupInput, ParamList, ParamState } from './optimizer.js';
-import { Optimizer, check, splitOptions } from './optimizer.js';
+import { Optimizer } from './optimizer.js';
+import type { StateSpec } from './optimizer-state.js';
+import { allocateLike } from '@tapegrad/autograd';
 
 /** Adam/AdamW hyper-parameters (torch.optim.Adam names, camelCase). */
 export interface AdamHyper {
@@ -13,7 +16,7 @@ export interface AdamHyper {
 }
 
 function zerosLike(p: FloatArray): FloatArray {
-  return new (p.constructor as { new (n: number): FloatArray })(p.length);
+  return allocateLike(p, p.length);
 }
 
 /**
@@ -49,12 +52,18 @@ function adamUpdate(p: FloatArray, grad: FloatArray, st: ParamState, h: AdamHype
   }
 }
 
-function validateAdam(kind: string, h: AdamHyper): void {
-  check(kind, h.lr >= 0, `invalid learning rate: ${h.lr}`);
-  check(kind, h.eps >= 0, `invalid eps: ${h.eps}`);
-  check(kind, Array.isArray(h.betas) && h.betas[0] >= 0 && h.betas[0] < 1, `invalid beta parameter at index 0: ${h.betas?.[0]}`);
-  check(kind, h.betas[1] >= 0 && h.betas[1] < 1, `invalid beta parameter at index 1: ${h.betas[1]}`);
-  check(kind, h.weightDecay >= 0, `invalid weightDecay: ${h.weightDecay}`);
+/** Adam's and AdamW's hyper-parameters, typed and ranged as torch.optim.Adam checks them. */
+const ADAM_SPEC: HyperSpec<AdamHyper> = {
+  lr: { type: 'number', min: 0 },
+  betas: { type: 'betas' },
+  eps: { type: 'number', min: 0 },
+  weightDecay: { type: 'number', min: 0 },
+  amsgrad: { type: 'boolean' },
+  maximize: { type: 'boolean' },
+};
+
+function adamStateSpec(h: AdamHyper): StateSpec {
+  return { counters: ['step'], buffers: h.amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq'] };
 }
 
 function adamState(p: Tensor, h: AdamHyper): ParamState {
@@ -66,13 +75,11 @@ function adamState(p: Tensor, h: AdamHyper): ParamState {
 
 /** Adam (torch.optim.Adam, PyTorch 1.13 defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8); weight decay is L2 added to the gradient. */
 export class Adam extends Optimizer<AdamHyper> {
-  protected readonly kind: string = 'Adam';
   constructor(params: ParamList | readonly ParamGroupInput<AdamHyper>[], options: Partial<AdamHyper> & OptimizerOptions = {}) {
-    const [hyper, opts] = splitOptions<AdamHyper>(options);
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...hyper }, opts);
+    super('Adam', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false }, options, ADAM_SPEC);
   }
-  protected validate(h: AdamHyper): void {
-    validateAdam(this.kind, h);
+  protected stateSpec(h: AdamHyper): StateSpec {
+    return adamStateSpec(h);
   }
   protected initState(p: Tensor, h: AdamHyper): ParamState {
     return adamState(p, h);
@@ -88,13 +95,11 @@ export class Adam extends Optimizer<AdamHyper> {
  * Adam update without L2 in the gradient.
  */
 export class AdamW extends Optimizer<AdamHyper> {
-  protected readonly kind: string = 'AdamW';
   constructor(params: ParamList | readonly ParamGroupInput<AdamHyper>[], options: Partial<AdamHyper> & OptimizerOptions = {}) {
-    const [hyper, opts] = splitOptions<AdamHyper>(options);
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false, ...hyper }, opts);
+    super('AdamW', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false }, options, ADAM_SPEC);
   }
-  protected validate(h: AdamHyper): void {
-    validateAdam(this.kind, h);
+  protected stateSpec(h: AdamHyper): StateSpec {
+    return adamStateSpec(h);
   }
   protected initState(p: Tensor, h: AdamHyper): ParamState {
     return adamState(p, h);

@@ -5,8 +5,11 @@
  */
 export type { Json } from './json.js';
 export type { ClipReport, TensorClipReport } from './report.js';
+export type { HyperRule, HyperSpec } from './hyper.js';
+export type { StateSpec } from './optimizer-state.js';
+export type { AgcExclude, AgcOptions } from './clip/agc.js';
 export type { GradientTransformation, TransformResult } from './transform.js';
-export { chain, identity, applyTransform } from './transform.js';
+export { chain, identity, applyTransform, splitNamed } from './transform.js';
 export { clipByGlobalNorm, normalizeGradient } from './clip/global-norm.js';
 export type { GlobalNormOptions } from './clip/global-norm.js';
 export { clipByNorm } from './clip/per-tensor.js';
@@ -14,7 +17,7 @@ export { clipByValue } from './clip/value.js';
 export { adaptiveGradClip } from './clip/agc.js';
 export { autoClip, zClip, percentile } from './clip/adaptive.js';
 export type { AutoClipState, ZClipState } from './clip/adaptive.js';
-export { clipGradNorm_, clipGradValue_, getTotalNorm } from './functional.js';
+export { clipGradNorm_, clipGradsWithNorm_, clipGradValue_, getTotalNorm } from './functional.js';
 export { Optimizer } from './optimizer.js';
 export type { NonFinitePolicy, OptimizerOptions, ParamGroup, ParamGroupInput, ParamList, StepReport, GroupStepReport, ParamStepReport, OptimizerStateDict, ParamState } from './optimizer.js';
 export { SGD } from './sgd.js';
@@ -28,5 +31,5 @@ export type { AdagradHyper } from './adagrad.js';
 export { LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR, LinearWarmup, ReduceLROnPlateau } from './schedule.js';
 export type { HasParamGroups } from './schedule.js';
 export { GradientMonitor } from './monitor.js';
-export type { MonitorRow, MonitorSummary } from './monitor.js';
+export type { MonitorRow, MonitorSummary, MonitorOptions } from './monitor.js';
 export { GradientAccumulator } from './accumulate.js';

@@ -5,7 +5,7 @@
  * overflow are recomputed with scaling by the largest magnitude.
  */
 import type { FloatArray, Tensor } from '@tapegrad/autograd';
-import { DTypeError, ValueError, kernels } from '@tapegrad/autograd';
+import { DTypeError, ValueError, describeValue, kernels, requireNumber } from '@tapegrad/autograd';
 
 /** Gradient data of a tensor, typed as float storage. */
 export function dataOf(t: Tensor): FloatArray {
@@ -97,7 +97,7 @@ export function scaleInPlace(x: FloatArray, s: number): void {
 /** Validates a norm type: 2, 1, Infinity (or 'inf'), or another positive number. */
 export function parseNormType(op: string, p: number | 'inf' | undefined): number {
   const v = p === undefined ? 2 : p === 'inf' ? Infinity : p;
-  if (typeof v !== 'number' || !(v > 0)) throw new ValueError(op, `normType must be a positive number or Infinity, got ${String(p)}`);
+  if (typeof v !== 'number' || !(v > 0)) throw new ValueError(op, `normType must be a positive number, Infinity or 'inf', got ${describeValue(p)}`);
   return v;
 }
 
@@ -114,6 +114,5 @@ export function assertOneDType(op: string, grads: readonly (Tensor | null)[]): v
 
 /** Checks a threshold argument. */
 export function assertNonNegative(op: string, name: string, v: number): number {
-  if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) throw new ValueError(op, `${name} must be a finite non-negative number, got ${String(v)}`);
-  return v;
+  return requireNumber(op, name, v, { min: 0 });
 }

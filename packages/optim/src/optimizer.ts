@@ -1,16 +1,29 @@
 /**
  * The optimizer base (torch.optim.Optimizer semantics): parameter groups with
- * their own hyper-parameters and their own clip transformation, per-parameter
- * state, step() with a report, zeroGrad, stateDict/loadStateDict and step hooks.
+ * their own hyper-parameters, per-parameter state, step() with a report,
+ * zeroGrad, stateDict/loadStateDict and step hooks.
  *
- * Order inside step(): non-finite policy → each group's clip on the raw
- * (accumulated) gradient → the update rule (weight decay, momentum, ...).
+ * Clipping has two scopes:
+ * - a group's own `clip` sees that group's gradients only;
+ * - the optimizer's `clip` (constructor option) is ONE transformation over
+ *   every parameter of every group — one global norm, like
+ *   `clip_grad_norm_(model.parameters())`, Keras `global_clipnorm` or an
+ *   optax chain over the whole tree.
+ * Order inside step(): non-finite policy → each group's own clip → the
+ * optimizer's clip → the update rule (weight decay, momentum, ...). Every
+ * check and every clip runs before any parameter or state changes, so a
+ * step that throws leaves parameters, optimizer state and clip states as
+ * they were.
  */
 import type { FloatArray, Tensor } from '@tapegrad/autograd';
-import { NonFiniteError, TapegradError, ValueError, enableGrad, noGrad } from '@tapegrad/autograd';
+import { NonFiniteError, TapegradError, Tensor as TensorClass, ValueError, checkOptions, describeValue, enableGrad, noGrad, optionalBoolean, optionalChoice, optionalNumber, requireFunction } from '@tapegrad/autograd';
+import type { HyperSpec } from './hyper.js';
+import { checkHyper, splitOptions } from './hyper.js';
 import type { Json } from './json.js';
 import { dataOf, tensorNorm } from './norms.js';
 import type { ClipReport } from './report.js';
+import type { StateSpec } from './optimizer-state.js';
+import { readStateDict, writeStateDict } from './optimizer-state.js';
 import type { GradientTransformation } from './transform.js';
 
 /** What to do when a gradient holds NaN or ±Inf. */
@@ -19,7 +32,7 @@ export type NonFinitePolicy = 'error' | 'skip' | 'zero' | 'propagate';
 /** Parameters as tensors, or as [name, tensor] pairs (module.namedParameters()) so reports carry names. */
 export type ParamList = Iterable<Tensor> | Iterable<readonly [string, Tensor]>;
 
-/** A parameter group as given to the constructor: params plus overrides of any hyper-parameter and the clip. */
+/** A parameter group as given to the constructor: params, overrides of any hyper-parameter, and a clip for this group only. */
 export type ParamGroupInput<H> = Partial<H> & { params: ParamList; clip?: GradientTransformation | null };
 
 /** A parameter group as the optimizer holds it. */
@@ -29,13 +42,17 @@ export interface ParamGroup<H> {
   names: string[];
   /** This group's hyper-parameters; schedulers change `hyper.lr`. */
   hyper: H;
+  /** The group's own clip (scope: this group), applied before the optimizer's clip. */
   clip: GradientTransformation | null;
   clipState: Json;
 }
 
 /** Options every optimizer shares. */
 export interface OptimizerOptions {
-  /** The default clip transformation for every group (a group may override it). */
+  /**
+   * One clip transformation over all parameters of all groups (one global
+   * norm), applied after each group's own clip.
+   */
   clip?: GradientTransformation | null;
   /** Non-finite gradients: 'propagate' (default, like PyTorch), 'error', 'skip' the step, or 'zero' the bad entries. */
   nonFinite?: NonFinitePolicy;
@@ -45,11 +62,12 @@ export interface OptimizerOptions {
   trackNorms?: boolean;
 }
 
-/** What happened to one parameter's gradient at a step. */
+/** What happened to one parameter's gradient at a step (all clips together). */
 export interface ParamStepReport {
   name: string;
   normBefore: number;
   normAfter: number;
+  /** Product of the factors the clips applied (NaN for elementwise rules). */
   scale: number;
   clipped: boolean;
 }
@@ -58,11 +76,15 @@ export interface ParamStepReport {
 export interface GroupStepReport {
   group: number;
   lr: number;
-  /** The clip's own report (null when the group has no clip). */
+  /** The group's own clip report (scope 'group'), null when the group has none. */
   clip: ClipReport | null;
+  /** ‖g‖₂ of the group's raw gradients. */
   normBefore: number;
+  /** ‖g‖₂ after every clip (the group's, then the optimizer's). */
   normAfter: number;
+  /** Whether any clip changed a gradient of this group. */
   clipped: boolean;
+  /** The group clip's threshold, or else the optimizer clip's; null without clips. */
   threshold: number | null;
   params: ParamStepReport[];
 }
@@ -77,13 +99,18 @@ export interface StepReport {
   nonFiniteEntries: number;
   /** The closure's loss, when a closure was given. */
   loss?: number;
+  /** ‖g‖₂ over all groups before any clip, and after all of them. */
+  normBefore: number;
+  normAfter: number;
+  /** The optimizer-wide clip's report (scope 'optimizer'), null without one. */
+  clip: ClipReport | null;
   groups: GroupStepReport[];
 }
 
 /** Per-parameter optimizer state: buffers and counters. */
 export type ParamState = Record<string, FloatArray | number>;
 
-/** The JSON snapshot written by stateDict(). */
+/** The JSON snapshot written by stateDict(); non-finite numbers are tagged `{ "$float": "NaN" }`. */
 export interface OptimizerStateDict {
   [key: string]: Json;
   state: { [index: string]: { [key: string]: Json } };
@@ -97,30 +124,32 @@ export interface RemovableHandle {
   remove(): void;
 }
 
+const GROUP_KEYS = ['params', 'clip'];
+const NON_FINITE: readonly NonFinitePolicy[] = ['error', 'skip', 'zero', 'propagate'];
+
 function isNamed(x: unknown): x is readonly [string, Tensor] {
   return Array.isArray(x) && x.length === 2 && typeof x[0] === 'string';
 }
 
-function readParams(list: ParamList, offset: number): { params: Tensor[]; names: string[] } {
-  const params: Tensor[] = [];
-  const names: string[] = [];
-  for (const item of list as Iterable<unknown>) {
-    if (isNamed(item)) {
-      names.push(item[0]);
-      params.push(item[1]);
-    } else {
-      names.push(String(offset + params.length));
-      params.push(item as Tensor);
-    }
+function checkClip(fn: string, where: string, clip: unknown): GradientTransformation | null {
+  if (clip === undefined || clip === null) return null;
+  const t = clip as Partial<GradientTransformation>;
+  if (typeof clip !== 'object' || typeof t.init !== 'function' || typeof t.update !== 'function' || typeof t.name !== 'string') {
+    throw new ValueError(fn, `${where} must be a gradient transformation such as clipByGlobalNorm(1) (an object with name, init and update), got ${describeValue(clip)}`);
   }
-  return { params, names };
+  return clip as GradientTransformation;
 }
 
-/** Base of every optimizer; see the file comment for the order of operations in step(). */
+/** Base of every optimizer; see the file comment for the scopes of clipping and the order of operations in step(). */
 export abstract class Optimizer<H extends { lr: number }> {
   readonly paramGroups: ParamGroup<H>[] = [];
   readonly state = new Map<Tensor, ParamState>();
   readonly defaults: H;
+  /** The optimizer's name in error messages ('SGD', 'Adam', ...). */
+  readonly kind: string;
+  /** The optimizer-wide clip (scope: every parameter of every group). */
+  readonly clip: GradientTransformation | null;
+  clipState: Json = null;
   nonFinite: NonFinitePolicy;
   maxConsecutiveSkips: number;
   trackNorms: boolean;
@@ -128,50 +157,81 @@ export abstract class Optimizer<H extends { lr: number }> {
   consecutiveSkips = 0;
   private readonly preHooks: ((opt: this) => void)[] = [];
   private readonly postHooks: ((opt: this, report: StepReport) => void)[] = [];
-  private readonly defaultClip: GradientTransformation | null;
-  /** Name used in error messages. */
-  protected abstract readonly kind: string;
+  private readonly hyperSpec: HyperSpec<H>;
 
-  protected constructor(params: ParamList | readonly ParamGroupInput<H>[], defaults: H, options: OptimizerOptions) {
-    this.defaults = defaults;
-    this.defaultClip = options.clip ?? null;
-    this.nonFinite = options.nonFinite ?? 'propagate';
-    this.maxConsecutiveSkips = options.maxConsecutiveSkips ?? 10;
-    this.trackNorms = options.trackNorms ?? true;
-    if (!['error', 'skip', 'zero', 'propagate'].includes(this.nonFinite)) throw new ValueError('Optimizer', `nonFinite must be 'error', 'skip', 'zero' or 'propagate', got '${String(this.nonFinite)}'`);
+  protected constructor(kind: string, params: ParamList | readonly ParamGroupInput<H>[], defaults: H, options: unknown, spec: HyperSpec<H>) {
+    this.kind = kind;
+    this.hyperSpec = spec;
+    const [hyper, shared] = splitOptions<H>(kind, options, spec);
+    this.defaults = { ...defaults, ...hyper };
+    checkHyper(kind, this.defaults, spec);
+    this.clip = checkClip(kind, 'clip', shared.clip);
+    this.nonFinite = optionalChoice(kind, 'nonFinite', shared.nonFinite, NON_FINITE, 'propagate');
+    this.maxConsecutiveSkips = optionalNumber(kind, 'maxConsecutiveSkips', shared.maxConsecutiveSkips, 10, { integer: true, min: 0 });
+    this.trackNorms = optionalBoolean(kind, 'trackNorms', shared.trackNorms, true);
+    if (params === null || typeof params !== 'object' || !(Symbol.iterator in params)) throw new ValueError(kind, `params must be a list of tensors, [name, tensor] pairs or parameter groups, got ${describeValue(params)}`);
     const list = [...(params as Iterable<unknown>)];
-    const groups = list.length > 0 && typeof list[0] === 'object' && list[0] !== null && !Array.isArray(list[0]) && 'params' in (list[0] as object) ? (list as ParamGroupInput<H>[]) : [{ params: list as ParamList } as ParamGroupInput<H>];
+    if (list.length === 0) throw new ValueError(kind, 'got an empty parameter list');
+    const isGroup = (x: unknown) => typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof TensorClass) && 'params' in x;
+    const groups = isGroup(list[0]) ? (list as ParamGroupInput<H>[]) : [{ params: list as ParamList } as ParamGroupInput<H>];
     for (const g of groups) this.addParamGroup(g);
+    if (this.clip) this.clipState = this.clip.init(this.allParams());
   }
 
-  /** Validates hyper-parameters (PyTorch's constructor checks); throws ValueError. */
-  protected abstract validate(hyper: H): void;
+  /** Cross-field checks beyond the schema (e.g. nesterov needs momentum); throws ValueError. */
+  protected validate(_hyper: H): void {}
+  /** Which state entries a parameter has under `hyper` (checked by loadStateDict). */
+  protected abstract stateSpec(hyper: H): StateSpec;
   /** Creates the state of one parameter on its first step. */
   protected abstract initState(p: Tensor, hyper: H): ParamState;
   /** Applies the update rule to one parameter with its (clipped) gradient. */
   protected abstract updateParam(p: FloatArray, grad: FloatArray, state: ParamState, hyper: H): void;
 
-  /** Adds a group; its params must not already be in another group. */
+  /** Every parameter of every group, in group order. */
+  allParams(): Tensor[] {
+    return this.paramGroups.flatMap((g) => g.params);
+  }
+  /** Every parameter's name, in the order of allParams(). */
+  allNames(): string[] {
+    return this.paramGroups.flatMap((g) => g.names);
+  }
+
+  /** Adds a group; a parameter may appear only once in the whole optimizer. Validated fully before anything changes. */
   addParamGroup(input: ParamGroupInput<H>): void {
+    const fn = this.kind;
+    if (input === null || typeof input !== 'object' || !('params' in input)) throw new ValueError(fn, `a parameter group must be an object with params, got ${describeValue(input)}`);
+    checkOptions(fn, input, [...GROUP_KEYS, ...Object.keys(this.hyperSpec)]);
     const { params: list, clip, ...overrides } = input;
+    if (list === null || typeof list !== 'object' || !(Symbol.iterator in list)) throw new ValueError(fn, `params must be a list of tensors or [name, tensor] pairs, got ${describeValue(list)}`);
     const offset = this.paramGroups.reduce((n, g) => n + g.params.length, 0);
-    const { params, names } = readParams(list, offset);
-    if (params.length === 0) throw new ValueError(this.kind, 'a parameter group needs at least one parameter');
-    for (const p of params) {
-      if (!p || typeof p !== 'object' || !('data' in p)) throw new ValueError(this.kind, 'parameters must be Tensors');
-      if (p.dtype === 'int32') throw new ValueError(this.kind, 'int32 tensors cannot be optimized');
-      if (!p.isLeaf) throw new ValueError(this.kind, "can't optimize a non-leaf tensor");
-      if (this.paramGroups.some((g) => g.params.includes(p))) throw new ValueError(this.kind, 'some parameters appear in more than one parameter group');
+    const params: Tensor[] = [];
+    const names: string[] = [];
+    for (const item of list as Iterable<unknown>) {
+      const [name, p] = isNamed(item) ? item : [String(offset + params.length), item];
+      if (!(p instanceof TensorClass)) throw new ValueError(fn, `parameter ${name} must be a Tensor, got ${describeValue(p)}`);
+      if (p.dtype === 'int32') throw new ValueError(fn, `parameter ${name} is int32; only float tensors can be optimized`);
+      if (!p.isLeaf) throw new ValueError(fn, `can't optimize a non-leaf tensor (parameter ${name})`);
+      const here = params.indexOf(p);
+      if (here >= 0) throw new ValueError(fn, `parameter ${name} appears twice in the same group (also as ${names[here]}); each parameter may be given once`);
+      this.paramGroups.forEach((g, gi) => {
+        const j = g.params.indexOf(p);
+        if (j >= 0) throw new ValueError(fn, `parameter ${name} is already in parameter group ${gi} (as ${g.names[j]}); each parameter may be given once`);
+      });
+      params.push(p);
+      names.push(name);
     }
+    if (params.length === 0) throw new ValueError(fn, 'a parameter group needs at least one parameter');
     const hyper = { ...this.defaults, ...(overrides as unknown as Partial<H>) } as H;
+    checkHyper(`${fn} (parameter group ${this.paramGroups.length})`, hyper, this.hyperSpec);
     this.validate(hyper);
-    const groupClip = clip === undefined ? this.defaultClip : clip;
+    const groupClip = checkClip(fn, `the clip of parameter group ${this.paramGroups.length}`, clip);
     this.paramGroups.push({ params, names, hyper, clip: groupClip, clipState: groupClip ? groupClip.init(params) : null });
   }
 
   /** Clears gradients: set to null (default, like PyTorch 2) or zero them in place. */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
-    const setToNone = options.setToNone ?? true;
+    checkOptions(`${this.kind}.zeroGrad`, options, ['setToNone']);
+    const setToNone = optionalBoolean(`${this.kind}.zeroGrad`, 'setToNone', options.setToNone, true);
     for (const g of this.paramGroups)
       for (const p of g.params) {
         if (!p.grad) continue;
@@ -182,11 +242,13 @@ export abstract class Optimizer<H extends { lr: number }> {
 
   /** Runs `hook(optimizer)` before every step; returns a handle to remove it. */
   registerStepPreHook(hook: (opt: this) => void): RemovableHandle {
+    requireFunction(`${this.kind}.registerStepPreHook`, 'hook', hook);
     this.preHooks.push(hook);
     return { remove: () => void this.preHooks.splice(this.preHooks.indexOf(hook) >>> 0, 1) };
   }
   /** Runs `hook(optimizer, report)` after every step (skipped ones included). */
   registerStepPostHook(hook: (opt: this, report: StepReport) => void): RemovableHandle {
+    requireFunction(`${this.kind}.registerStepPostHook`, 'hook', hook);
     this.postHooks.push(hook);
     return { remove: () => void this.postHooks.splice(this.postHooks.indexOf(hook) >>> 0, 1) };
   }
@@ -213,34 +275,49 @@ export abstract class Optimizer<H extends { lr: number }> {
     return { count, where };
   }
 
+  /** Every gradient must match its parameter (checked before anything changes). */
+  private checkGrads(): void {
+    for (const g of this.paramGroups)
+      g.params.forEach((p, i) => {
+        const gr = p.grad;
+        if (gr === null) return;
+        if (!(gr instanceof TensorClass)) throw new TapegradError(`${this.kind}.step`, `the .grad of ${g.names[i]} is not a Tensor (${describeValue(gr)})`);
+        if (gr.size !== p.size || gr.dtype !== p.dtype) throw new TapegradError(`${this.kind}.step`, `gradient of ${g.names[i]} has ${gr.dtype} ${gr.size} elements but the parameter is ${p.dtype} with ${p.size}`);
+      });
+    for (const g of this.paramGroups) this.validate(g.hyper);
+    this.paramGroups.forEach((g, gi) => checkHyper(`${this.kind}.step (parameter group ${gi})`, g.hyper, this.hyperSpec));
+  }
+
   /**
    * One optimization step. `closure` (optional) re-evaluates the model and
    * returns the loss. Returns what happened: per group and parameter the
-   * gradient norm before and after clipping, the scale, the threshold, and
-   * whether the step was skipped.
+   * gradient norm before and after clipping, the scale, the threshold, the
+   * optimizer-wide clip's report, and whether the step was skipped.
    */
   step(closure?: () => Tensor | number): StepReport {
+    if (closure !== undefined) requireFunction(`${this.kind}.step`, 'closure', closure);
     for (const h of this.preHooks) h(this);
     let loss: number | undefined;
     if (closure) {
       const l = enableGrad(closure);
       loss = typeof l === 'number' ? l : l.item();
     }
+    this.checkGrads();
     let nonFiniteEntries = 0;
     if (this.nonFinite !== 'propagate') {
-      const { count, where } = this.scanNonFinite(this.nonFinite === 'zero');
+      const { count, where } = this.scanNonFinite(false);
       nonFiniteEntries = count;
       if (count > 0 && this.nonFinite === 'error') throw new NonFiniteError(`${this.kind}.step`, `non-finite gradient in ${where.join(', ')}; parameters and state are unchanged`);
       if (count > 0 && this.nonFinite === 'skip') {
         this.consecutiveSkips++;
         if (this.consecutiveSkips > this.maxConsecutiveSkips) throw new NonFiniteError(`${this.kind}.step`, `${this.consecutiveSkips} consecutive steps skipped for non-finite gradients (limit ${this.maxConsecutiveSkips}); last in ${where.join(', ')}`);
-        const report: StepReport = { step: this.stepCount, skipped: true, consecutiveSkips: this.consecutiveSkips, nonFiniteEntries: count, ...(loss !== undefined ? { loss } : {}), groups: [] };
+        const report: StepReport = { step: this.stepCount, skipped: true, consecutiveSkips: this.consecutiveSkips, nonFiniteEntries: count, ...(loss !== undefined ? { loss } : {}), normBefore: NaN, normAfter: NaN, clip: null, groups: [] };
         for (const h of this.postHooks) h(this, report);
         return report;
       }
+      if (count > 0) this.scanNonFinite(true);
     }
-    // Clip every group first (on the raw gradient), then update: a clip that throws leaves parameters and state untouched.
-    const groupReports = this.paramGroups.map((g, gi) => this.clipGroup(g, gi));
+    const { groups, clip } = this.clipAll();
     noGrad(() => {
       for (const g of this.paramGroups)
         for (const p of g.params) {
@@ -255,117 +332,96 @@ export abstract class Optimizer<H extends { lr: number }> {
     });
     this.stepCount++;
     this.consecutiveSkips = 0;
-    const report: StepReport = { step: this.stepCount, skipped: false, consecutiveSkips: 0, nonFiniteEntries, ...(loss !== undefined ? { loss } : {}), groups: groupReports };
+    const total = (key: 'normBefore' | 'normAfter') => Math.sqrt(groups.reduce((s, g) => s + g[key] * g[key], 0));
+    const report: StepReport = { step: this.stepCount, skipped: false, consecutiveSkips: 0, nonFiniteEntries, ...(loss !== undefined ? { loss } : {}), normBefore: total('normBefore'), normAfter: total('normAfter'), clip, groups };
     for (const h of this.postHooks) h(this, report);
     return report;
   }
 
-  private clipGroup(g: ParamGroup<H>, index: number): GroupStepReport {
-    const grads = g.params.map((p) => p.grad);
-    grads.forEach((gr, i) => {
-      if (gr && (gr.size !== g.params[i]!.size || gr.dtype !== g.params[i]!.dtype)) throw new TapegradError(`${this.kind}.step`, `gradient of ${g.names[i]} has ${gr.dtype} ${gr.size} elements but the parameter is ${g.params[i]!.dtype} with ${g.params[i]!.size}`);
-    });
-    if (g.clip) {
-      const r = g.clip.update(grads, g.clipState, g.params);
-      g.clipState = r.state;
+  /**
+   * Runs the group clips, then the optimizer clip, and builds the reports.
+   * New clip states are committed only when every clip has succeeded.
+   */
+  private clipAll(): { groups: GroupStepReport[]; clip: ClipReport | null } {
+    const norm = (t: Tensor | null) => (t && this.trackNorms ? tensorNorm(dataOf(t), 2) : NaN);
+    const raw = this.paramGroups.map((g) => g.params.map((p) => norm(p.grad)));
+    const groupResults = this.paramGroups.map((g) => {
+      if (!g.clip) return null;
+      const r = g.clip.update(g.params.map((p) => p.grad), g.clipState, g.params, g.names);
       g.params.forEach((p, i) => {
         const ng = r.grads[i];
         if (ng && ng !== p.grad) p.grad = ng;
       });
-      const rep = r.report;
-      return {
-        group: index,
-        lr: g.hyper.lr,
-        clip: rep,
-        normBefore: rep.normBefore,
-        normAfter: rep.normAfter,
-        clipped: rep.clipped,
-        threshold: rep.threshold,
-        params: rep.tensors.map((t) => ({ name: g.names[t.index]!, normBefore: t.normBefore, normAfter: t.normAfter, scale: t.scale, clipped: t.clipped })),
-      };
-    }
-    const params: ParamStepReport[] = [];
-    let sq = 0;
-    grads.forEach((gr, i) => {
-      if (!gr) return;
-      const n = this.trackNorms ? tensorNorm(dataOf(gr), 2) : NaN;
-      sq += n * n;
-      params.push({ name: g.names[i]!, normBefore: n, normAfter: n, scale: 1, clipped: false });
+      return r;
     });
-    const total = Math.sqrt(sq);
-    return { group: index, lr: g.hyper.lr, clip: null, normBefore: total, normAfter: total, clipped: false, threshold: null, params };
+    let globalResult: ReturnType<GradientTransformation['update']> | null = null;
+    if (this.clip) {
+      const params = this.allParams();
+      globalResult = this.clip.update(params.map((p) => p.grad), this.clipState, params, this.allNames());
+      params.forEach((p, i) => {
+        const ng = globalResult!.grads[i];
+        if (ng && ng !== p.grad) p.grad = ng;
+      });
+    }
+    // Every clip succeeded: commit their states.
+    this.paramGroups.forEach((g, gi) => {
+      if (groupResults[gi]) g.clipState = groupResults[gi]!.state;
+    });
+    if (globalResult) this.clipState = globalResult.state;
+    const globalReport = globalResult ? { ...globalResult.report, scope: 'optimizer' as const } : null;
+    let offset = 0;
+    const groups = this.paramGroups.map((g, gi): GroupStepReport => {
+      const gr = groupResults[gi]?.report ?? null;
+      const params: ParamStepReport[] = [];
+      let sqBefore = 0, sqAfter = 0;
+      g.params.forEach((p, i) => {
+        if (!p.grad) return;
+        const local = gr?.tensors.find((t) => t.index === i);
+        const wide = globalReport?.tensors.find((t) => t.index === offset + i);
+        const before = raw[gi]![i]!;
+        const after = wide ? wide.normAfter : local ? local.normAfter : before;
+        sqBefore += before * before;
+        sqAfter += after * after;
+        params.push({ name: g.names[i]!, normBefore: before, normAfter: after, scale: (local?.scale ?? 1) * (wide?.scale ?? 1), clipped: Boolean(local?.clipped || wide?.clipped) });
+      });
+      offset += g.params.length;
+      return {
+        group: gi,
+        lr: g.hyper.lr,
+        clip: gr ? { ...gr, scope: 'group' } : null,
+        normBefore: Math.sqrt(sqBefore),
+        normAfter: Math.sqrt(sqAfter),
+        clipped: params.some((p) => p.clipped),
+        threshold: gr?.threshold ?? globalReport?.threshold ?? null,
+        params,
+      };
+    });
+    return { groups, clip: globalReport };
   }
 
-  /** A JSON-serializable snapshot: per-parameter state (by global index), group hyper-parameters and clip states. */
+  /** A JSON-serializable snapshot: per-parameter state (by global index), group hyper-parameters, clip states; NaN/±Inf kept. */
   stateDict(): OptimizerStateDict {
-    const state: OptimizerStateDict['state'] = {};
-    let index = 0;
-    const paramGroups = this.paramGroups.map((g) => {
-      const indices: number[] = [];
-      for (const p of g.params) {
-        const st = this.state.get(p);
-        if (st) {
-          const entry: { [key: string]: Json } = {};
-          for (const [k, v] of Object.entries(st)) entry[k] = typeof v === 'number' ? v : { dtype: v instanceof Float32Array ? 'float32' : 'float64', data: Array.from(v) };
-          state[String(index)] = entry;
-        }
-        indices.push(index++);
-      }
-      return { ...(g.hyper as unknown as { [key: string]: Json }), params: indices, clip: g.clip ? g.clip.name : null, clipState: g.clipState };
-    });
-    return JSON.parse(JSON.stringify({ state, paramGroups, stepCount: this.stepCount, consecutiveSkips: this.consecutiveSkips })) as OptimizerStateDict;
+    return writeStateDict(this);
   }
 
   /**
-   * Restores a snapshot from stateDict(). Everything is validated first; on
-   * any mismatch (group or parameter count, state sizes or dtypes) it throws
-   * and the optimizer is left unchanged.
+   * Restores a snapshot from stateDict(). Everything is validated first —
+   * group and parameter counts, every hyper-parameter against this
+   * optimizer's schema, every buffer's presence, dtype, length and values,
+   * counters, clip states — and on any problem it throws a ValueError naming
+   * the entry and leaves the optimizer unchanged.
    */
   loadStateDict(sd: OptimizerStateDict): void {
-    const op = `${this.kind}.loadStateDict`;
-    if (!sd || typeof sd !== 'object' || !Array.isArray(sd.paramGroups) || typeof sd.state !== 'object') throw new ValueError(op, 'expected an object with "state" and "paramGroups"');
-    if (sd.paramGroups.length !== this.paramGroups.length) throw new ValueError(op, `state dict has ${sd.paramGroups.length} parameter groups, optimizer has ${this.paramGroups.length}`);
-    const all = this.paramGroups.flatMap((g) => g.params);
-    const newState = new Map<Tensor, ParamState>();
-    sd.paramGroups.forEach((sg, gi) => {
-      const ids = sg.params;
-      if (!Array.isArray(ids) || ids.length !== this.paramGroups[gi]!.params.length) throw new ValueError(op, `group ${gi} has ${Array.isArray(ids) ? ids.length : 'no'} parameters in the state dict, ${this.paramGroups[gi]!.params.length} in the optimizer`);
-    });
-    for (const [key, entry] of Object.entries(sd.state)) {
-      const p = all[Number(key)];
-      if (!p) throw new ValueError(op, `state for parameter ${key}, but the optimizer has ${all.length} parameters`);
-      const st: ParamState = {};
-      for (const [k, v] of Object.entries(entry)) {
-        if (typeof v === 'number') st[k] = v;
-        else if (v && typeof v === 'object' && !Array.isArray(v) && Array.isArray(v.data)) {
-          if (v.data.length !== p.size) throw new ValueError(op, `state '${k}' of parameter ${key} has ${v.data.length} values, the parameter has ${p.size}`);
-          if (v.dtype !== p.dtype) throw new ValueError(op, `state '${k}' of parameter ${key} is ${String(v.dtype)}, the parameter is ${p.dtype}`);
-          st[k] = p.dtype === 'float32' ? Float32Array.from(v.data as number[]) : Float64Array.from(v.data as number[]);
-        } else throw new ValueError(op, `state '${k}' of parameter ${key} is not a number or a {dtype, data} array`);
-      }
-      newState.set(p, st);
-    }
-    // All checks passed: apply.
+    const loaded = readStateDict(this, sd, this.hyperSpec, (h) => this.stateSpec(h), (h) => this.validate(h));
     this.state.clear();
-    for (const [p, st] of newState) this.state.set(p, st);
-    sd.paramGroups.forEach((sg, gi) => {
+    for (const [p, st] of loaded.state) this.state.set(p, st);
+    loaded.groups.forEach((lg, gi) => {
       const g = this.paramGroups[gi]!;
-      const { params: _ids, clip: _clip, clipState, ...hyper } = sg;
-      g.hyper = { ...g.hyper, ...(hyper as unknown as Partial<H>) };
-      if (g.clip) g.clipState = clipState === undefined ? g.clip.init(g.params) : (JSON.parse(JSON.stringify(clipState)) as Json);
+      g.hyper = lg.hyper;
+      if (g.clip) g.clipState = lg.clipState === undefined ? g.clip.init(g.params) : lg.clipState;
     });
-    this.stepCount = sd.stepCount ?? 0;
-    this.consecutiveSkips = sd.consecutiveSkips ?? 0;
+    if (this.clip) this.clipState = loaded.clipState === undefined ? this.clip.init(this.allParams()) : loaded.clipState;
+    this.stepCount = loaded.stepCount;
+    this.consecutiveSkips = loaded.consecutiveSkips;
   }
-}
-
-/** Splits constructor options into hyper-parameters and the options every optimizer shares. */
-export function splitOptions<H>(options: Partial<H> & OptimizerOptions): [Partial<H>, OptimizerOptions] {
-  const { clip, nonFinite, maxConsecutiveSkips, trackNorms, ...hyper } = options;
-  return [hyper as Partial<H>, { clip, nonFinite, maxConsecutiveSkips, trackNorms }];
-}
-
-/** Throws a ValueError unless `cond`. */
-export function check(op: string, cond: boolean, message: string): void {
-  if (!cond) throw new ValueError(op, message);
 }

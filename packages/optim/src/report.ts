@@ -34,6 +34,12 @@ export interface ClipReport {
   tensors: TensorClipReport[];
   /** Reports of the parts of a chain, in order. */
   steps?: ClipReport[];
+  /**
+   * Which gradients the clip saw, set by the optimizer: 'group' (one
+   * parameter group's own clip) or 'optimizer' (one transformation over
+   * every parameter of every group). Absent when used alone.
+   */
+  scope?: 'group' | 'optimizer';
   /** Rule-specific numbers (z-score, clipped units, non-finite entries...). */
   details?: Record<string, number>;
 }

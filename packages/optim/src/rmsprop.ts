@@ -1,6 +1,9 @@
 import type { FloatArray, Tensor } from '@tapegrad/autograd';
+import type { HyperSpec } from './hyper.js';
 import type { OptimizerOptions, ParamGroupInput, ParamList, ParamState } from './optimizer.js';
-import { Optimizer, check, splitOptions } from './optimizer.js';
+import { Optimizer } from './optimizer.js';
+import type { StateSpec } from './optimizer-state.js';
+import { allocateLike } from '@tapegrad/autograd';
 
 /** RMSprop hyper-parameters (torch.optim.RMSprop names, camelCase). */
 export interface RMSpropHyper {
@@ -21,20 +24,24 @@ export interface RMSpropHyper {
  *   b ← μb + g/d, θ ← θ − lr·b (momentum) | θ ← θ − lr·g/d
  */
 export class RMSprop extends Optimizer<RMSpropHyper> {
-  protected readonly kind = 'RMSprop';
+  /** The type and range of each hyper-parameter (torch.optim.RMSprop's checks, plus types). */
+  static readonly hyperSpec: HyperSpec<RMSpropHyper> = {
+    lr: { type: 'number', min: 0 },
+    alpha: { type: 'number', min: 0 },
+    eps: { type: 'number', min: 0 },
+    weightDecay: { type: 'number', min: 0 },
+    momentum: { type: 'number', min: 0 },
+    centered: { type: 'boolean' },
+    maximize: { type: 'boolean' },
+  };
   constructor(params: ParamList | readonly ParamGroupInput<RMSpropHyper>[], options: Partial<RMSpropHyper> & OptimizerOptions = {}) {
-    const [hyper, shared] = splitOptions<RMSpropHyper>(options);
-    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...hyper }, shared);
+    super('RMSprop', params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false }, options, RMSprop.hyperSpec);
   }
-  protected validate(h: RMSpropHyper): void {
-    check('RMSprop', h.lr >= 0, `invalid learning rate: ${h.lr}`);
-    check('RMSprop', h.eps >= 0, `invalid eps: ${h.eps}`);
-    check('RMSprop', h.momentum >= 0, `invalid momentum: ${h.momentum}`);
-    check('RMSprop', h.weightDecay >= 0, `invalid weightDecay: ${h.weightDecay}`);
-    check('RMSprop', h.alpha >= 0, `invalid alpha: ${h.alpha}`);
+  protected stateSpec(h: RMSpropHyper): StateSpec {
+    return { counters: ['step'], buffers: ['squareAvg', ...(h.momentum > 0 ? ['momentumBuffer'] : []), ...(h.centered ? ['gradAvg'] : [])] };
   }
   protected initState(p: Tensor, h: RMSpropHyper): ParamState {
-    const z = () => new (p.data.constructor as { new (n: number): FloatArray })(p.size);
+    const z = () => allocateLike(p.data as FloatArray, p.size);
     const st: ParamState = { step: 0, squareAvg: z() };
     if (h.momentum > 0) st.momentumBuffer = z();
     if (h.centered) st.gradAvg = z();

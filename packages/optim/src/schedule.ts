@@ -4,7 +4,7 @@
  * 0) and on each step() (epoch + 1). Closed forms are used, so any epoch can
  * be computed directly.
  */
-import { ValueError } from '@tapegrad/autograd';
+import { ValueError, checkOptions, describeValue, optionalChoice, optionalNumber, requireFunction, requireNumber } from '@tapegrad/autograd';
 
 /** What a scheduler needs from an optimizer: its groups' learning rates. */
 export interface HasParamGroups {
@@ -21,6 +21,7 @@ export abstract class LRScheduler<O = unknown> {
     readonly optimizer: HasParamGroups,
     readonly options: O,
   ) {
+    checkOptimizer(new.target.name, optimizer);
     this.baseLrs = optimizer.paramGroups.map((g) => g.hyper.lr);
     this.apply();
   }
@@ -42,26 +43,51 @@ export abstract class LRScheduler<O = unknown> {
     return { lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs] };
   }
   loadStateDict(sd: { lastEpoch: number; baseLrs: number[] }): void {
-    if (sd.baseLrs.length !== this.baseLrs.length) throw new ValueError('LRScheduler.loadStateDict', `${sd.baseLrs.length} base lrs for ${this.baseLrs.length} groups`);
+    const fn = 'LRScheduler.loadStateDict';
+    checkOptions(fn, sd, ['lastEpoch', 'baseLrs']);
+    if (sd === undefined) throw new ValueError(fn, 'expected a state dict from stateDict()');
+    requireNumber(fn, 'lastEpoch', sd.lastEpoch, { integer: true, min: 0 });
+    if (!Array.isArray(sd.baseLrs)) throw new ValueError(fn, `baseLrs must be an array, got ${describeValue(sd.baseLrs)}`);
+    sd.baseLrs.forEach((b, i) => requireNumber(fn, `baseLrs[${i}]`, b, { min: 0 }));
+    if (sd.baseLrs.length !== this.baseLrs.length) throw new ValueError(fn, `${sd.baseLrs.length} base lrs for ${this.baseLrs.length} groups`);
     this.lastEpoch = sd.lastEpoch;
     sd.baseLrs.forEach((b, i) => (this.baseLrs[i] = b));
     this.apply();
   }
 }
 
+/** Schedulers change `hyper.lr` of every group: the optimizer must have them. */
+function checkOptimizer(fn: string, optimizer: unknown): void {
+  const groups = (optimizer as HasParamGroups | null)?.paramGroups;
+  if (!Array.isArray(groups) || groups.some((g) => typeof g?.hyper?.lr !== 'number')) throw new ValueError(fn, `optimizer must be an Optimizer (with paramGroups), got ${describeValue(optimizer)}`);
+}
+
+/** Validates a scheduler's options object (present, known keys only). */
+function schedulerOptions(fn: string, options: unknown, known: readonly string[]): void {
+  if (options === undefined || options === null) throw new ValueError(fn, `needs an options object with ${known.join(', ')}`);
+  checkOptions(fn, options, known);
+}
+
 /** lr = base · γ^⌊epoch / stepSize⌋ (StepLR; γ = 0.1 by default). */
 export class StepLR extends LRScheduler<{ stepSize: number; gamma?: number }> {
   constructor(optimizer: HasParamGroups, options: { stepSize: number; gamma?: number }) {
-    if (!(options.stepSize >= 1)) throw new ValueError('StepLR', `stepSize must be at least 1, got ${options.stepSize}`);
-    super(optimizer, options);
+    schedulerOptions('StepLR', options, ['stepSize', 'gamma']);
+    requireNumber('StepLR', 'stepSize', options.stepSize, { integer: true, min: 1 });
+    const gamma = optionalNumber('StepLR', 'gamma', options.gamma, 0.1, { min: 0 });
+    super(optimizer, { stepSize: options.stepSize, gamma });
   }
   lrAt(epoch: number, base: number): number {
     return base * Math.pow(this.options.gamma ?? 0.1, Math.floor(epoch / this.options.stepSize));
   }
 }
 
-/** lr = base · γ^epoch (ExponentialLR). */
+/** lr = base · γ^epoch (ExponentialLR; γ is required, as in PyTorch). */
 export class ExponentialLR extends LRScheduler<{ gamma: number }> {
+  constructor(optimizer: HasParamGroups, options: { gamma: number }) {
+    schedulerOptions('ExponentialLR', options, ['gamma']);
+    requireNumber('ExponentialLR', 'gamma', options.gamma, { min: 0 });
+    super(optimizer, { gamma: options.gamma });
+  }
   lrAt(epoch: number, base: number): number {
     return base * Math.pow(this.options.gamma, epoch);
   }
@@ -70,8 +96,10 @@ export class ExponentialLR extends LRScheduler<{ gamma: number }> {
 /** lr = η_min + (base − η_min)(1 + cos(π·epoch/T_max))/2 (CosineAnnealingLR; Loshchilov & Hutter 2017, without restarts). */
 export class CosineAnnealingLR extends LRScheduler<{ tMax: number; etaMin?: number }> {
   constructor(optimizer: HasParamGroups, options: { tMax: number; etaMin?: number }) {
-    if (!(options.tMax > 0)) throw new ValueError('CosineAnnealingLR', `tMax must be positive, got ${options.tMax}`);
-    super(optimizer, options);
+    schedulerOptions('CosineAnnealingLR', options, ['tMax', 'etaMin']);
+    requireNumber('CosineAnnealingLR', 'tMax', options.tMax, { min: 0, minExclusive: true });
+    const etaMin = optionalNumber('CosineAnnealingLR', 'etaMin', options.etaMin, 0, { min: 0 });
+    super(optimizer, { tMax: options.tMax, etaMin });
   }
   lrAt(epoch: number, base: number): number {
     const etaMin = this.options.etaMin ?? 0;
@@ -96,7 +124,10 @@ export interface LinearWarmupOptions {
 /** Linear warm-up, then another schedule (see LinearWarmupOptions). */
 export class LinearWarmup extends LRScheduler<LinearWarmupOptions> {
   constructor(optimizer: HasParamGroups, options: LinearWarmupOptions) {
-    if (!(options.warmupSteps >= 1)) throw new ValueError('LinearWarmup', `warmupSteps must be at least 1, got ${options.warmupSteps}`);
+    schedulerOptions('LinearWarmup', options, ['warmupSteps', 'startFactor', 'after']);
+    requireNumber('LinearWarmup', 'warmupSteps', options.warmupSteps, { integer: true, min: 1 });
+    if (options.startFactor !== undefined) requireNumber('LinearWarmup', 'startFactor', options.startFactor, { min: 0, max: 1 });
+    if (options.after !== undefined) requireFunction('LinearWarmup', 'after', options.after);
     super(optimizer, options);
   }
   private inner?: LRScheduler | null;
@@ -131,15 +162,17 @@ export class ReduceLROnPlateau {
   readonly minLr: number;
   readonly eps: number;
   constructor(readonly optimizer: HasParamGroups, options: { mode?: 'min' | 'max'; factor?: number; patience?: number; threshold?: number; thresholdMode?: 'rel' | 'abs'; cooldown?: number; minLr?: number; eps?: number } = {}) {
-    this.mode = options.mode ?? 'min';
-    this.factor = options.factor ?? 0.1;
-    if (!(this.factor < 1)) throw new ValueError('ReduceLROnPlateau', `factor should be < 1.0, got ${this.factor}`);
-    this.patience = options.patience ?? 10;
-    this.threshold = options.threshold ?? 1e-4;
-    this.thresholdMode = options.thresholdMode ?? 'rel';
-    this.cooldown = options.cooldown ?? 0;
-    this.minLr = options.minLr ?? 0;
-    this.eps = options.eps ?? 1e-8;
+    const fn = 'ReduceLROnPlateau';
+    checkOptimizer(fn, optimizer);
+    checkOptions(fn, options, ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps']);
+    this.mode = optionalChoice(fn, 'mode', options.mode, ['min', 'max'], 'min');
+    this.factor = optionalNumber(fn, 'factor', options.factor, 0.1, { min: 0, max: 1, maxExclusive: true });
+    this.patience = optionalNumber(fn, 'patience', options.patience, 10, { integer: true, min: 0 });
+    this.threshold = optionalNumber(fn, 'threshold', options.threshold, 1e-4, { min: 0 });
+    this.thresholdMode = optionalChoice(fn, 'thresholdMode', options.thresholdMode, ['rel', 'abs'], 'rel');
+    this.cooldown = optionalNumber(fn, 'cooldown', options.cooldown, 0, { integer: true, min: 0 });
+    this.minLr = optionalNumber(fn, 'minLr', options.minLr, 0, { min: 0 });
+    this.eps = optionalNumber(fn, 'eps', options.eps, 1e-8, { min: 0 });
     this.best = this.mode === 'min' ? Infinity : -Infinity;
   }
   private isBetter(a: number): boolean {
@@ -148,6 +181,7 @@ export class ReduceLROnPlateau {
     return thresholdMode === 'rel' ? a > best * (threshold + 1) : a > best + threshold;
   }
   step(metric: number): void {
+    requireNumber('ReduceLROnPlateau.step', 'metric', metric, { infinite: true });
     if (this.isBetter(metric)) {
       this.best = metric;
       this.numBadEpochs = 0;

@@ -1,6 +1,10 @@
 import type { FloatArray } from '@tapegrad/autograd';
+import { ValueError } from '@tapegrad/autograd';
+import type { HyperSpec } from './hyper.js';
 import type { OptimizerOptions, ParamGroupInput, ParamList, ParamState } from './optimizer.js';
-import { Optimizer, check, splitOptions } from './optimizer.js';
+import { Optimizer } from './optimizer.js';
+import type { StateSpec } from './optimizer-state.js';
+import { allocateLike } from '@tapegrad/autograd';
 
 /** SGD hyper-parameters (torch.optim.SGD names, camelCase). */
 export interface SGDHyper {
@@ -20,16 +24,23 @@ export interface SGDHyper {
  * Nesterov momentum after Sutskever et al. (2013).
  */
 export class SGD extends Optimizer<SGDHyper> {
-  protected readonly kind = 'SGD';
+  /** The type and range of each hyper-parameter (PyTorch's constructor checks, plus types). */
+  static readonly hyperSpec: HyperSpec<SGDHyper> = {
+    lr: { type: 'number', min: 0 },
+    momentum: { type: 'number', min: 0 },
+    dampening: { type: 'number' },
+    weightDecay: { type: 'number', min: 0 },
+    nesterov: { type: 'boolean' },
+    maximize: { type: 'boolean' },
+  };
   constructor(params: ParamList | readonly ParamGroupInput<SGDHyper>[], options: Partial<SGDHyper> & OptimizerOptions = {}) {
-    const [hyper, shared] = splitOptions<SGDHyper>(options);
-    super(params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...hyper }, shared);
+    super('SGD', params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }, options, SGD.hyperSpec);
   }
-  protected validate(h: SGDHyper): void {
-    check('SGD', h.lr >= 0, `invalid learning rate: ${h.lr}`);
-    check('SGD', h.momentum >= 0, `invalid momentum: ${h.momentum}`);
-    check('SGD', h.weightDecay >= 0, `invalid weightDecay: ${h.weightDecay}`);
-    check('SGD', !h.nesterov || (h.momentum > 0 && h.dampening === 0), 'nesterov momentum requires a momentum and zero dampening');
+  protected override validate(h: SGDHyper): void {
+    if (h.nesterov && !(h.momentum > 0 && h.dampening === 0)) throw new ValueError('SGD', 'nesterov momentum requires a momentum and zero dampening');
+  }
+  protected stateSpec(): StateSpec {
+    return { counters: [], buffers: [], optionalBuffers: ['momentumBuffer'] };
   }
   protected initState(): ParamState {
     return {};
@@ -40,7 +51,7 @@ export class SGD extends Optimizer<SGDHyper> {
     let buf = st.momentumBuffer as FloatArray | undefined;
     const first = momentum !== 0 && buf === undefined;
     if (first) {
-      buf = new (p.constructor as { new (n: number): FloatArray })(p.length);
+      buf = allocateLike(p, p.length);
       st.momentumBuffer = buf;
     }
     for (let i = 0; i < p.length; i++) {

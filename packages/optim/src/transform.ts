@@ -2,7 +2,7 @@
  * Gradient transformations (after optax's GradientTransformation): a pair of
  * functions with explicit state,
  *   init(params)                  → state
- *   update(grads, state, params)  → { grads, state, report }
+ *   update(grads, state, params, names)  → { grads, state, report }
  * `grads[i]` is the gradient of `params[i]` (null when it has none). The
  * state is plain JSON so that it can be saved with the optimizer. Built-in
  * transformations scale the gradient arrays they are given in place and
@@ -25,7 +25,12 @@ export interface GradientTransformation<S extends Json = Json> {
   /** Human-readable description with its parameters, used in reports. */
   readonly name: string;
   init(params: readonly Tensor[]): S;
-  update(grads: readonly (Tensor | null)[], state: S, params: readonly Tensor[]): TransformResult<S>;
+  /**
+   * `names[i]` names `params[i]` (module.namedParameters() names when the
+   * optimizer was given them, positions "0", "1", … otherwise) so that a rule
+   * can treat parameters by name (AGC's `exclude`).
+   */
+  update(grads: readonly (Tensor | null)[], state: S, params: readonly Tensor[], names?: readonly string[]): TransformResult<S>;
 }
 
 /** The identity transformation: returns gradients untouched. */
@@ -60,12 +65,12 @@ export function chain(...parts: GradientTransformation[]): GradientTransformatio
   return {
     name: `chain(${parts.map((p) => p.name).join(', ')})`,
     init: (params) => parts.map((p) => p.init(params)),
-    update(grads, state, params) {
+    update(grads, state, params, names) {
       let current = [...grads];
       const newState: Json[] = [];
       const steps: ClipReport[] = [];
       parts.forEach((p, i) => {
-        const r = p.update(current, state[i] ?? p.init(params), params);
+        const r = p.update(current, state[i] ?? p.init(params), params, names);
         current = r.grads;
         newState.push(r.state);
         steps.push(r.report);
@@ -106,14 +111,32 @@ function combineReports(name: string, steps: ClipReport[]): ClipReport {
 /**
  * Runs a transformation once on the gradients of `params` (in their `.grad`)
  * and writes the results back: the standalone use of any transformation.
- * Returns the new state and the report.
+ * `params` may be tensors or `[name, tensor]` pairs (module.namedParameters()),
+ * whose names reach the rule. Returns the new state and the report.
  */
-export function applyTransform<S extends Json>(t: GradientTransformation<S>, params: readonly Tensor[], state?: S): { state: S; report: ClipReport } {
-  const s = state ?? t.init(params);
-  const r = t.update(params.map((p) => p.grad), s, params);
-  params.forEach((p, i) => {
+export function applyTransform<S extends Json>(t: GradientTransformation<S>, params: Iterable<Tensor> | Iterable<readonly [string, Tensor]>, state?: S): { state: S; report: ClipReport } {
+  const { tensors, names } = splitNamed(params);
+  const s = state ?? t.init(tensors);
+  const r = t.update(tensors.map((p) => p.grad), s, tensors, names);
+  tensors.forEach((p, i) => {
     const g = r.grads[i];
     if (g !== undefined && g !== p.grad) p.grad = g;
   });
   return { state: r.state, report: r.report };
+}
+
+/** Tensors and their names from a list of tensors or [name, tensor] pairs (positions as names when none are given). */
+export function splitNamed(params: Iterable<Tensor> | Iterable<readonly [string, Tensor]>): { tensors: Tensor[]; names: string[] } {
+  const tensors: Tensor[] = [];
+  const names: string[] = [];
+  for (const item of params as Iterable<unknown>) {
+    if (Array.isArray(item) && item.length === 2 && typeof item[0] === 'string') {
+      names.push(item[0]);
+      tensors.push(item[1] as Tensor);
+    } else {
+      names.push(String(tensors.length));
+      tensors.push(item as Tensor);
+    }
+  }
+  return { tensors, names };
 }

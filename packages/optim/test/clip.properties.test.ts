@@ -5,6 +5,7 @@ import { Tensor } from '@tapegrad/autograd';
 import type { GradientTransformation } from '../src/index.js';
 import { Adam, SGD, adaptiveGradClip, chain, clipByGlobalNorm, clipByNorm, clipByValue, identity, normalizeGradient } from '../src/index.js';
 import { copy, gradListArb, norm2, normP } from './helpers.js';
+import { l2Norm } from '../src/norms.js';
 
 const run = (t: GradientTransformation, grads: readonly Tensor[], params?: readonly Tensor[]) => t.update(copy(grads), t.init(params ?? grads) as never, params ?? grads);
 const maxNormArb = fc.double({ min: 1e-3, max: 100, noNaN: true });
@@ -101,15 +102,13 @@ describe('clipByValue', () => {
 
 describe('adaptiveGradClip', () => {
   const unitRatios = (g: Tensor, p: Tensor, eps: number) => {
-    const len = p.ndim <= 1 ? 1 : p.size / p.shape[0]!;
+    // A 0-d or 1-D tensor is one unit (NFNets, timm, optax); otherwise one unit per slice along dim 0.
+    const len = p.ndim <= 1 ? Math.max(p.size, 1) : p.size / p.shape[0]!;
     const out: number[] = [];
     for (let s = 0; s < p.size; s += len) {
-      let gn = 0, pn = 0;
-      for (let k = s; k < s + len; k++) {
-        gn += g.data[k]! ** 2;
-        pn += p.data[k]! ** 2;
-      }
-      out.push(Math.sqrt(gn) / Math.max(Math.sqrt(pn), eps));
+      const gn = l2Norm(g.data.subarray(s, s + len) as Float64Array);
+      const pn = l2Norm(p.data.subarray(s, s + len) as Float64Array);
+      out.push(gn / Math.max(pn, eps));
     }
     return out;
   };
@@ -200,5 +199,40 @@ describe('adaptive optimizers and gradient scale', () => {
     };
     step(SGD, 1).forEach((v, k) => expect(step(SGD, 0.01)[k]).toBeCloseTo(v * 0.01, 15));
     step(Adam, 1).forEach((v, k) => expect(step(Adam, 0.01)[k]).toBeCloseTo(v, 6));
+  });
+});
+
+describe('adaptiveGradClip: units and exclusions', () => {
+  const p1 = () => new Tensor(Float64Array.from([3, 4]), [2], true); // ‖p‖ = 5
+  it('a 1-D parameter is one unit: its whole gradient is scaled by one factor (NFNets, timm, optax)', () => {
+    const g = new Tensor(Float64Array.from([6, 8]), [2]); // ‖g‖ = 10, limit 0.1·5 = 0.5
+    const r = run(adaptiveGradClip(0.1), [g], [p1()]);
+    expect(Array.from(r.grads[0]!.data)).toEqual([0.3, 0.4].map((v) => expect.closeTo(v, 12)));
+  });
+  it('a parameter named in `exclude` (string, RegExp or predicate) passes through unchanged and is reported unclipped', () => {
+    for (const exclude of [['head.weight'], [/^head\./], (name: string) => name.startsWith('head')] as const) {
+      const t = adaptiveGradClip(0.1, { exclude });
+      const g = new Tensor(Float64Array.from([6, 8]), [2]);
+      const other = new Tensor(Float64Array.from([6, 8]), [2]);
+      const r = t.update([g, other], null, [p1(), p1()], ['head.weight', 'rnn.bias']);
+      expect(Array.from(r.grads[0]!.data)).toEqual([6, 8]);
+      expect(r.report.tensors[0]!.clipped).toBe(false);
+      expect(r.report.tensors[1]!.clipped).toBe(true);
+      expect(r.report.details!.tensorsExcluded).toBe(1);
+    }
+  });
+  it('the optimizer hands the parameter names to the rule, so `exclude` works inside SGD', () => {
+    const w = new Tensor(Float64Array.from([3, 4]), [2], true);
+    const b = new Tensor(Float64Array.from([3, 4]), [2], true);
+    w.grad = new Tensor(Float64Array.from([6, 8]), [2]);
+    b.grad = new Tensor(Float64Array.from([6, 8]), [2]);
+    const opt = new SGD([['head.weight', w], ['rnn.bias', b]], { lr: 0, clip: adaptiveGradClip(0.1, { exclude: ['head.weight'] }) });
+    opt.step();
+    expect(Array.from(w.grad.data)).toEqual([6, 8]);
+    expect(b.grad.data[0]).toBeCloseTo(0.3, 12);
+  });
+  it('a malformed exclude is a named error when the rule is built', () => {
+    expect(() => adaptiveGradClip(0.1, { exclude: [3 as unknown as string] })).toThrow(/adaptiveGradClip: exclude\[0\]/);
+    expect(() => adaptiveGradClip(0.1, { exclude: 'head' as unknown as string[] })).toThrow(/adaptiveGradClip: exclude must be/);
   });
 });

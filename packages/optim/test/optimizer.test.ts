@@ -95,14 +95,48 @@ describe('where the clip sits in step()', () => {
     expect(head.data[0]).toBeCloseTo(-1, 15);
     expect(report.groups.map((g) => g.threshold)).toEqual([0.1, 2]);
   });
-  it('a clip given to the constructor applies to every group that sets none', () => {
+  it("the optimizer's clip is one transformation over every group: one global norm, as clip_grad_norm_(model.parameters())", () => {
     const a = f64([0]), b = f64([0]);
     a.grad = g64([4]);
     b.grad = g64([3]);
-    const opt = new SGD([{ params: [a] }, { params: [b], clip: null }], { lr: 1, clip: clipByGlobalNorm(1, { eps: 0 }) });
-    opt.step();
-    expect(a.data[0]).toBeCloseTo(-1, 15);
-    expect(b.data[0]).toBe(-3);
+    const opt = new SGD([{ params: [a] }, { params: [b], lr: 2 }], { lr: 1, clip: clipByGlobalNorm(1, { eps: 0 }) });
+    const r = opt.step();
+    // ‖(4, 3)‖ = 5 → every gradient scaled by 1/5, whatever its group.
+    expect(a.data[0]).toBeCloseTo(-0.8, 15);
+    expect(b.data[0]).toBeCloseTo(-1.2, 15);
+    expect(r.clip!.scope).toBe('optimizer');
+    expect(r.clip!.normBefore).toBe(5);
+    expect(r.groups.map((g) => g.clip)).toEqual([null, null]);
+    expect(r.groups.map((g) => g.clipped)).toEqual([true, true]);
+    expect(r.normBefore).toBe(5);
+    expect(r.normAfter).toBeCloseTo(1, 15);
+  });
+  it("a group's own clip applies to that group only and runs before the optimizer's clip", () => {
+    const a = f64([0]), b = f64([0]);
+    a.grad = g64([4]);
+    b.grad = g64([3]);
+    const opt = new SGD([{ params: [a], clip: clipByValue(0) }, { params: [b] }], { lr: 1, clip: clipByGlobalNorm(1, { eps: 0 }) });
+    const r = opt.step();
+    // The group clip zeroes a's gradient first, so the global norm is ‖(0, 3)‖ = 3.
+    expect(a.data[0]).toBe(0);
+    expect(b.data[0]).toBeCloseTo(-1, 15);
+    expect(r.groups[0]!.clip!.scope).toBe('group');
+    expect(r.clip!.normBefore).toBe(3);
+    expect(r.groups[0]!.normBefore).toBe(4);
+    expect(r.groups[0]!.normAfter).toBe(0);
+  });
+  it('a clip that throws leaves parameters, gradients of other clips and optimizer state unchanged', () => {
+    const a = new Tensor(Float64Array.from([1]), [1], true);
+    const b = new Tensor(Float32Array.from([1]), [1], true);
+    a.grad = g64([4]);
+    b.grad = new Tensor(Float32Array.from([3]), [1]);
+    // One global norm over a float64 and a float32 gradient is refused (mixed dtypes).
+    const opt = new Adam([{ params: [a] }, { params: [b] }], { lr: 1, clip: clipByGlobalNorm(1) });
+    expect(() => opt.step()).toThrow(/mixed gradient dtypes/);
+    expect(a.data[0]).toBe(1);
+    expect(b.data[0]).toBe(1);
+    expect(opt.state.size).toBe(0);
+    expect(opt.stepCount).toBe(0);
   });
 });
 
@@ -233,8 +267,8 @@ describe('state dicts, hooks and zeroGrad', () => {
     expect(p.grad).toBeNull();
   });
   it('hyper-parameters are validated like PyTorch', () => {
-    expect(() => new SGD([f64([1])], { lr: -1 })).toThrow('SGD: invalid learning rate: -1');
-    expect(() => new Adam([f64([1])], { betas: [1, 0.9] })).toThrow(/beta parameter at index 0/);
+    expect(() => new SGD([f64([1])], { lr: -1 })).toThrow('SGD: lr must be a finite number ≥ 0, got -1');
+    expect(() => new Adam([f64([1])], { betas: [1, 0.9] })).toThrow(/betas\[0\] must be a finite number ≥ 0 and < 1, got 1/);
     expect(() => new SGD([f64([1])], { lr: 0.1, nesterov: true })).toThrow(/nesterov/);
   });
 });
@@ -285,7 +319,7 @@ describe('optimizers', () => {
   });
   it('a parameter in two groups is rejected', () => {
     const p = f64([1]);
-    expect(() => new SGD([{ params: [p] }, { params: [p] }], { lr: 1 })).toThrow(/more than one parameter group/);
+    expect(() => new SGD([{ params: [p] }, { params: [p] }], { lr: 1 })).toThrow(/parameter 1 is already in parameter group 0/);
   });
 });
 

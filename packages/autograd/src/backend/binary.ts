@@ -6,6 +6,7 @@
  */
 import type { FloatArray } from './dtype.js';
 import { broadcastStrides, coalesce, sizeOf } from './shape.js';
+import { allocateLike } from './dtype.js';
 
 /** Binary kernels: arithmetic (differentiable through their ops) and comparisons (0/1 results). */
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'gt' | 'lt' | 'ge' | 'le' | 'eq' | 'ne';
@@ -161,7 +162,7 @@ export function forEachRow(shape: readonly number[], sa: readonly number[], sb: 
 export function broadcastTo<T extends FloatArray>(x: T, xShape: readonly number[], outShape: readonly number[], out?: T): T {
   const size = sizeOf(outShape);
   if (x.length === size && !out) return x;
-  const dst = out ?? (new (x.constructor as { new (n: number): T })(size));
+  const dst = out ?? allocateLike(x, size);
   const { shape, strides } = coalesce(outShape, [broadcastStrides(xShape, outShape), broadcastStrides(outShape, outShape)]);
   forEachRow(shape, strides[0]!, strides[1]!, (ix, _io, o, n, dx) => {
     if (dx === 1) dst.set(x.subarray(ix, ix + n), o);
@@ -179,7 +180,7 @@ export function broadcastTo<T extends FloatArray>(x: T, xShape: readonly number[
 export function sumToShape<T extends FloatArray>(g: T, gShape: readonly number[], targetShape: readonly number[]): T {
   const size = sizeOf(targetShape);
   if (size === g.length) return g;
-  const out = new (g.constructor as { new (n: number): T })(size);
+  const out = allocateLike(g, size);
   // Iterate over g; the target is read with stride 0 along summed dims.
   const { shape, strides } = coalesce(gShape, [broadcastStrides(gShape, gShape), broadcastStrides(targetShape, gShape)]);
   forEachRow(shape, strides[0]!, strides[1]!, (ig, it, _o, n, dg, dt) => {

@@ -1,3 +1,5 @@
+import { AllocationError } from '../errors.js';
+
 /** Floating-point element types that carry gradients. */
 export type FloatDType = 'float32' | 'float64';
 /** Every element type a tensor can hold; `int32` is for indices and class targets only. */
@@ -7,20 +9,43 @@ export type FloatArray = Float32Array | Float64Array;
 /** Storage of any tensor. */
 export type DataArray = Float32Array | Float64Array | Int32Array;
 
-/** Allocates zeroed storage of `size` elements of `dtype`. */
+/**
+ * The most elements one tensor may hold: 2³¹ − 1, so that every flat index
+ * is an int32 (the kernels and int32 index tensors rely on it).
+ */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+
+/** Allocates zeroed storage of `size` elements of `dtype`; an impossible size is an AllocationError, never a raw RangeError. */
 export function allocate(dtype: 'float32', size: number): Float32Array;
 export function allocate(dtype: 'float64', size: number): Float64Array;
 export function allocate(dtype: FloatDType, size: number): FloatArray;
 export function allocate(dtype: DType, size: number): DataArray;
 export function allocate(dtype: DType, size: number): DataArray {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(size);
-    case 'float64':
-      return new Float64Array(size);
-    case 'int32':
-      return new Int32Array(size);
+  if (!(Number.isSafeInteger(size) && size >= 0 && size <= MAX_ELEMENTS)) throw new AllocationError('allocate', `cannot allocate ${size} elements: a tensor holds at most ${MAX_ELEMENTS}`);
+  try {
+    switch (dtype) {
+      case 'float32':
+        return new Float32Array(size);
+      case 'float64':
+        return new Float64Array(size);
+      case 'int32':
+        return new Int32Array(size);
+    }
+  } catch (e) {
+    throw new AllocationError('allocate', `cannot allocate ${size} ${dtype} elements (${((size * bytesPerElement(dtype)) / 2 ** 30).toFixed(1)} GiB): ${(e as Error).message}`);
   }
+  throw new AllocationError('allocate', `unknown dtype '${String(dtype)}'`);
+}
+
+/** Bytes per element of a dtype. */
+export function bytesPerElement(dtype: DType): number {
+  return dtype === 'float64' ? 8 : 4;
+}
+
+/** Zeroed storage of the same dtype as `like`: the one place that allocates "another array like this one". */
+export function allocateLike<T extends DataArray>(like: T, size: number = like.length): T {
+  return allocate(dtypeOf(like), size) as T;
 }
 
 /** The dtype that a typed array stores. */

@@ -10,7 +10,7 @@ import { gatherAlong, permute, scatterAddAlong, sliceAssign, sliceCopy } from '.
 import { UNARY } from './unary.js';
 
 export type { DType, FloatDType, FloatArray, DataArray } from './dtype.js';
-export { allocate, dtypeOf, isFloat } from './dtype.js';
+export { allocate, allocateLike, bytesPerElement, dtypeOf, isFloat, MAX_ELEMENTS } from './dtype.js';
 export { sizeOf, stridesOf, broadcastShapes, sameShape, formatShape } from './shape.js';
 export type { BinaryOp } from './binary.js';
 export type { UnaryOp, UnaryKernel } from './unary.js';

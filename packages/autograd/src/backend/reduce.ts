@@ -1,6 +1,7 @@
 /** Axis reductions. Sums reuse the broadcast machinery; max/min walk [outer, n, inner] blocks. */
 import type { FloatArray } from './dtype.js';
 import { sumToShape } from './binary.js';
+import { allocateLike } from './dtype.js';
 
 /** Sum over the dimensions where `keepShape` has 1 and `shape` does not (keepdim layout). */
 export function sumAxes<T extends FloatArray>(x: T, shape: readonly number[], keepShape: readonly number[]): T {
@@ -17,7 +18,7 @@ export function sumAxes<T extends FloatArray>(x: T, shape: readonly number[], ke
     }
     for (; i < n; i++) s0 += x[i]!;
     const s = s0 + s1 + (s2 + s3);
-    const total = new (x.constructor as { new (n: number): T })(1);
+    const total = allocateLike(x, 1);
     total[0] = s;
     return total;
   }

@@ -7,6 +7,7 @@ import ndarray from 'ndarray';
 import ops from 'ndarray-ops';
 import type { DataArray } from './dtype.js';
 import { stridesOf, sizeOf } from './shape.js';
+import { allocateLike } from './dtype.js';
 
 function view(data: DataArray, shape: readonly number[], strides: readonly number[] = stridesOf(shape), offset = 0) {
   return ndarray(data, shape.length === 0 ? [1] : [...shape], shape.length === 0 ? [1] : [...strides], offset);
@@ -21,7 +22,7 @@ function assign(dst: DataArray, dstShape: readonly number[], dstStrides: readonl
 export function permute<T extends DataArray>(x: T, shape: readonly number[], perm: readonly number[]): T {
   const strides = stridesOf(shape);
   const outShape = perm.map((p) => shape[p]!);
-  const out = new (x.constructor as { new (n: number): T })(x.length);
+  const out = allocateLike(x, x.length);
   assign(out, outShape, stridesOf(outShape), 0, x, outShape, perm.map((p) => strides[p]!), 0);
   return out;
 }
@@ -33,7 +34,7 @@ export function sliceCopy<T extends DataArray>(x: T, shape: readonly number[], d
   outShape[dim] = len;
   const srcStrides = strides.slice();
   srcStrides[dim] = strides[dim]! * step;
-  const out = new (x.constructor as { new (n: number): T })(sizeOf(outShape));
+  const out = allocateLike(x, sizeOf(outShape));
   assign(out, outShape, stridesOf(outShape), 0, x, outShape, srcStrides, start * strides[dim]!);
   return out;
 }

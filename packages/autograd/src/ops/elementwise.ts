@@ -5,7 +5,7 @@
  * broadcasting is undone.
  */
 import type { BinaryOp, FloatArray } from '../backend/index.js';
-import { allocate, kernels, sameShape } from '../backend/index.js';
+import { allocate, allocateLike, kernels, sameShape } from '../backend/index.js';
 import { defineOp } from '../op.js';
 import type { Tensor } from '../tensor.js';
 import { powScalar } from './unary.js';
@@ -56,7 +56,7 @@ function binaryOp(name: string, op: BinaryOp, grad: (g: FloatArray, s: Saved, sh
 
 /** Elementwise product into a new array (both operands at the output shape). */
 function times(x: FloatArray, y: FloatArray): FloatArray {
-  const out = new (x.constructor as { new (n: number): FloatArray })(x.length);
+  const out = allocateLike(x, x.length);
   for (let i = 0; i < x.length; i++) out[i] = x[i]! * y[i]!;
   return out;
 }
@@ -67,7 +67,7 @@ const addOp = binaryOp('add', 'add', (g) => [g, g]);
 // d(a−b) = (g, −g)
 const subOp = binaryOp('sub', 'sub', (g, s) => {
   if (!s.b.requiresGrad) return [g, null];
-  const nb = new (g.constructor as { new (n: number): FloatArray })(g.length);
+  const nb = allocateLike(g, g.length);
   for (let i = 0; i < g.length; i++) nb[i] = -g[i]!;
   return [g, nb];
 });
@@ -82,8 +82,8 @@ const mulOp = binaryOp('mul', 'mul', (g, s, shape) => [
 const divOp = binaryOp('div', 'div', (g, s, shape) => {
   const b = expanded(s.b, shape);
   const out = floatData(s.out);
-  const ga = s.a.requiresGrad ? new (g.constructor as { new (n: number): FloatArray })(g.length) : null;
-  const gb = s.b.requiresGrad ? new (g.constructor as { new (n: number): FloatArray })(g.length) : null;
+  const ga = s.a.requiresGrad ? allocateLike(g, g.length) : null;
+  const gb = s.b.requiresGrad ? allocateLike(g, g.length) : null;
   for (let i = 0; i < g.length; i++) {
     const q = g[i]! / b[i]!;
     if (ga) ga[i] = q;
@@ -97,8 +97,8 @@ const powOp = binaryOp('pow', 'pow', (g, s, shape) => {
   const a = expanded(s.a, shape);
   const b = expanded(s.b, shape);
   const out = floatData(s.out);
-  const ga = s.a.requiresGrad ? new (g.constructor as { new (n: number): FloatArray })(g.length) : null;
-  const gb = s.b.requiresGrad ? new (g.constructor as { new (n: number): FloatArray })(g.length) : null;
+  const ga = s.a.requiresGrad ? allocateLike(g, g.length) : null;
+  const gb = s.b.requiresGrad ? allocateLike(g, g.length) : null;
   for (let i = 0; i < g.length; i++) {
     const av = a[i]!, bv = b[i]!;
     if (ga) ga[i] = bv === 0 ? 0 : g[i]! * bv * Math.pow(av, bv - 1);
@@ -112,8 +112,8 @@ function extremumGrad(wantMax: boolean) {
   return (g: FloatArray, s: Saved, shape: readonly number[]): [FloatArray, FloatArray] => {
     const a = expanded(s.a, shape);
     const b = expanded(s.b, shape);
-    const ga = new (g.constructor as { new (n: number): FloatArray })(g.length);
-    const gb = new (g.constructor as { new (n: number): FloatArray })(g.length);
+    const ga = allocateLike(g, g.length);
+    const gb = allocateLike(g, g.length);
     for (let i = 0; i < g.length; i++) {
       const av = a[i]!, bv = b[i]!;
       if (av === bv) {
@@ -193,8 +193,8 @@ const whereOp = defineOp({
   },
   backward({ c, a, b, shape }, g) {
     const gd = floatData(g);
-    const ga = new (gd.constructor as { new (n: number): FloatArray })(gd.length);
-    const gb = new (gd.constructor as { new (n: number): FloatArray })(gd.length);
+    const ga = allocateLike(gd, gd.length);
+    const gb = allocateLike(gd, gd.length);
     for (let i = 0; i < gd.length; i++) {
       if (c[i] !== 0) ga[i] = gd[i]!;
       else gb[i] = gd[i]!;

@@ -5,10 +5,11 @@
  */
 import type { FloatArray } from '../backend/index.js';
 import { allocate, kernels, sizeOf } from '../backend/index.js';
-import { ValueError } from '../errors.js';
+import { IndexError, ValueError } from '../errors.js';
+import { Tensor } from '../tensor.js';
+import { checkOptions, describeValue, optionalBoolean, requireNumber } from '../validate.js';
 import { defineOp } from '../op.js';
 import { noGrad } from '../tape.js';
-import type { Tensor } from '../tensor.js';
 import { add, div, mul, sub } from './elementwise.js';
 import { reshape } from './shape.js';
 import { exp, log, sqrt } from './unary.js';
@@ -18,6 +19,41 @@ import { assertFloat, blocks, floatData, normalizeDim, normalizeDims, reducedSha
 export interface ReduceOptions {
   dim?: number | readonly number[];
   keepdim?: boolean;
+}
+
+/** The dim argument of a reduction: PyTorch's positional `x.sum(1)`, `x.sum([0, 2])`, or the options object. */
+export type DimArg = number | readonly number[];
+
+/**
+ * Reads a reduction's arguments in either form, `(dim, keepdim)` as PyTorch
+ * takes them positionally or `({ dim, keepdim, ... })`, and validates them:
+ * an unknown key, a non-integer dim or a non-boolean keepdim is an error,
+ * never a silent reduction over everything.
+ */
+export function reductionArgs<O extends ReduceOptions>(fn: string, arg: DimArg | O | undefined, keepdim: boolean | undefined, known: readonly string[] = ['dim', 'keepdim']): O {
+  let options: O;
+  if (typeof arg === 'number' || Array.isArray(arg)) options = { dim: arg as DimArg } as O;
+  else if (arg === undefined) options = {} as O;
+  else {
+    if (arg instanceof Tensor) throw new ValueError(fn, `the second argument is a dim or an options object, got a Tensor${fn === 'max' || fn === 'min' ? ` (the elementwise ${fn} of two tensors is ${fn === 'max' ? 'maximum' : 'minimum'}(a, b))` : ''}`);
+    checkOptions(fn, arg, known);
+    options = { ...(arg as O) };
+    if (keepdim !== undefined) throw new ValueError(fn, 'keepdim given both positionally and in the options object');
+  }
+  if (keepdim !== undefined) options.keepdim = keepdim;
+  const dim: unknown = options.dim;
+  if (dim !== undefined && typeof dim !== 'number' && !(Array.isArray(dim) && dim.every((d) => typeof d === 'number'))) throw new IndexError(fn, `dim must be an integer or a list of integers, got ${describeValue(dim)}`);
+  optionalBoolean(fn, 'keepdim', options.keepdim, false);
+  return options;
+}
+
+/** For reductions that take one dim only (max, min, argmax, argmin). */
+function singleDim(fn: string, dim: number | readonly number[] | undefined): number | undefined {
+  if (Array.isArray(dim)) {
+    if (dim.length === 1) return dim[0] as number;
+    throw new IndexError(fn, `${fn} reduces one dim or all of them; got the list ${JSON.stringify(dim)}`);
+  }
+  return dim as number | undefined;
 }
 
 const sumOp = defineOp({
@@ -36,16 +72,18 @@ const sumOp = defineOp({
   },
 });
 
-/** Sum over `dim` (all dims by default). */
-export function sum(x: Tensor, options: ReduceOptions = {}): Tensor {
-  return sumOp(x, options);
+/** Sum over `dim` (all dims by default): `sum(x)`, `sum(x, 1)`, `sum(x, [0, 2], true)`, `sum(x, { dim: 1, keepdim: true })`. */
+export function sum(x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor {
+  return sumOp(x, reductionArgs('sum', dim, keepdim));
 }
 
-/** Arithmetic mean over `dim` (all by default): sum / count. */
-export function mean(x: Tensor, options: ReduceOptions = {}): Tensor {
+/** Arithmetic mean over `dim` (all by default): sum / count. Same arguments as sum. */
+export function mean(x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor {
+  const options = reductionArgs('mean', dim, keepdim);
+  assertFloat('mean', 'input', x);
   const dims = normalizeDims('mean', options.dim, x.shape);
   const count = dims.reduce((p, d) => p * x.shape[d]!, 1);
-  return div(sum(x, options), count);
+  return div(sumOp(x, options), count);
 }
 
 /**
@@ -94,16 +132,26 @@ function extremumOp(name: 'max' | 'min', wantMax: boolean) {
 const maxOp = extremumOp('max', true);
 const minOp = extremumOp('min', false);
 
-/** Max over all elements, or along `dim` (values only; see argmax for indices). */
-export function max(x: Tensor, options: { dim?: number; keepdim?: boolean } = {}): Tensor {
-  return maxOp(x, options.dim, options.keepdim ?? false);
-}
-/** Min over all elements, or along `dim`. */
-export function min(x: Tensor, options: { dim?: number; keepdim?: boolean } = {}): Tensor {
-  return minOp(x, options.dim, options.keepdim ?? false);
+/** Options of the single-dim reductions (max, min, argmax, argmin). */
+export interface DimOptions {
+  dim?: number;
+  keepdim?: boolean;
 }
 
-function argExtremum(name: string, wantMax: boolean, x: Tensor, options: { dim?: number; keepdim?: boolean }): Tensor {
+/** Max over all elements, or along one `dim` (`max(x, 1)`, `max(x, { dim: 1, keepdim: true })`): values only; see argmax for indices. */
+export function max(x: Tensor, dim?: number | DimOptions, keepdim?: boolean): Tensor {
+  const o = reductionArgs<ReduceOptions>('max', dim, keepdim);
+  return maxOp(x, singleDim('max', o.dim), o.keepdim ?? false);
+}
+/** Min over all elements, or along one `dim`. */
+export function min(x: Tensor, dim?: number | DimOptions, keepdim?: boolean): Tensor {
+  const o = reductionArgs<ReduceOptions>('min', dim, keepdim);
+  return minOp(x, singleDim('min', o.dim), o.keepdim ?? false);
+}
+
+function argExtremum(name: string, wantMax: boolean, x: Tensor, dim: number | DimOptions | undefined, keepdim: boolean | undefined): Tensor {
+  const o = reductionArgs<ReduceOptions>(name, dim, keepdim);
+  const options = { dim: singleDim(name, o.dim), keepdim: o.keepdim };
   assertFloat(name, 'input', x);
   if (x.size === 0) throw new ValueError(name, 'cannot reduce an empty tensor');
   const flat = options.dim === undefined;
@@ -115,17 +163,18 @@ function argExtremum(name: string, wantMax: boolean, x: Tensor, options: { dim?:
   kernels.extremumAlong(floatData(x), outer, n, inner, values, index, wantMax);
   return wrap(index, flat ? [] : reducedShape(x.shape, [d], options.keepdim ?? false));
 }
-/** Index of the (first) maximum, over all elements (flat index) or along `dim`; int32, no gradient. */
-export const argmax = (x: Tensor, options: { dim?: number; keepdim?: boolean } = {}): Tensor => argExtremum('argmax', true, x, options);
+/** Index of the (first) maximum, over all elements (flat index) or along `dim` (`argmax(x, 1)`); int32, no gradient. */
+export const argmax = (x: Tensor, dim?: number | DimOptions, keepdim?: boolean): Tensor => argExtremum('argmax', true, x, dim, keepdim);
 /** Index of the (first) minimum; int32, no gradient. */
-export const argmin = (x: Tensor, options: { dim?: number; keepdim?: boolean } = {}): Tensor => argExtremum('argmin', false, x, options);
+export const argmin = (x: Tensor, dim?: number | DimOptions, keepdim?: boolean): Tensor => argExtremum('argmin', false, x, dim, keepdim);
 
 /**
  * log Σ exp(x) over `dim`, computed stably as m + log Σ exp(x − m) with
  * m = max(x) held constant (a constant shift leaves the value and the
  * gradient, softmax(x), unchanged).
  */
-export function logsumexp(x: Tensor, options: ReduceOptions = {}): Tensor {
+export function logsumexp(x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor {
+  const options = reductionArgs('logsumexp', dim, keepdim);
   assertFloat('logsumexp', 'input', x);
   const dims = normalizeDims('logsumexp', options.dim, x.shape);
   const keepShape = reducedShape(x.shape, dims, true);
@@ -159,9 +208,26 @@ export interface VarOptions extends ReduceOptions {
   correction?: number;
 }
 
-/** Variance over `dim`: Σ(x − mean)² / (N − correction), correction 1 by default. */
-export function variance(x: Tensor, options: VarOptions = {}): Tensor {
+/**
+ * Variance over `dim`: Σ(x − mean)² / (N − correction), correction 1 by
+ * default. `variance(x)`, `variance(x, 1)`, `variance(x, 1, { keepdim, correction })`
+ * or `variance(x, { dim, keepdim, correction, unbiased })`.
+ */
+export function variance(x: Tensor, dim?: DimArg | VarOptions, options?: Omit<VarOptions, 'dim'>): Tensor {
+  const known = ['dim', 'keepdim', 'unbiased', 'correction'];
+  if (options !== undefined) {
+    if (typeof dim !== 'number' && !Array.isArray(dim)) throw new ValueError('var', 'options come after a positional dim; pass one options object otherwise');
+    checkOptions('var', options, ['keepdim', 'unbiased', 'correction']);
+  }
+  const resolved = reductionArgs<VarOptions>('var', dim === undefined || typeof dim === 'number' || Array.isArray(dim) ? (options === undefined ? (dim as DimArg | undefined) : { ...options, dim: dim as DimArg }) : dim, undefined, known);
+  return varianceOf(x, resolved);
+}
+
+function varianceOf(x: Tensor, options: VarOptions): Tensor {
   assertFloat('var', 'input', x);
+  if (options.unbiased !== undefined && options.correction !== undefined) throw new ValueError('var', 'give either unbiased or correction, not both');
+  optionalBoolean('var', 'unbiased', options.unbiased, true);
+  if (options.correction !== undefined) requireNumber('var', 'correction', options.correction, { min: 0 });
   const dims = normalizeDims('var', options.dim, x.shape);
   const n = dims.reduce((p, d) => p * x.shape[d]!, 1);
   const correction = options.correction ?? (options.unbiased === false ? 0 : 1);
@@ -169,9 +235,9 @@ export function variance(x: Tensor, options: VarOptions = {}): Tensor {
   return div(sum(mul(centered, centered), { dim: dims, keepdim: options.keepdim ?? false }), Math.max(n - correction, 0));
 }
 
-/** Standard deviation: √var. */
-export function std(x: Tensor, options: VarOptions = {}): Tensor {
-  return sqrt(variance(x, options));
+/** Standard deviation: √var, with variance's arguments. */
+export function std(x: Tensor, dim?: DimArg | VarOptions, options?: Omit<VarOptions, 'dim'>): Tensor {
+  return sqrt(variance(x, dim, options));
 }
 
 /** Which vector norm: a positive number p, Infinity, or 'fro' (= 2). */
@@ -224,8 +290,10 @@ const normOp = defineOp({
   },
 });
 
-/** Vector p-norm over `dim` (all elements by default): (Σ|x|ᵖ)^{1/p}; p = 2 by default, Infinity for max|x|. */
-export function norm(x: Tensor, p: NormOrder = 2, options: ReduceOptions = {}): Tensor {
+/** Vector p-norm over `dim` (all elements by default): (Σ|x|ᵖ)^{1/p}; p = 2 by default, Infinity for max|x|. `norm(x, 2, 1)` or `norm(x, 2, { dim: 1 })`. */
+export function norm(x: Tensor, p: NormOrder = 2, dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor {
+  const options = reductionArgs('norm', dim, keepdim);
+  assertFloat('norm', 'input', x);
   const order = p === 'fro' ? 2 : p === 'inf' ? Infinity : p;
   if (typeof order !== 'number' || !(order > 0)) throw new ValueError('norm', `p must be a positive number, Infinity or 'fro', got ${String(p)}`);
   const dims = normalizeDims('norm', options.dim, x.shape);

@@ -1,7 +1,6 @@
 /** Clipping thresholds learned from the history of gradient norms. */
-import { ValueError } from '@tapegrad/autograd';
+import { checkOptions, optionalNumber } from '@tapegrad/autograd';
 import type { GradientTransformation } from '../transform.js';
-import { assertNonNegative } from '../norms.js';
 import { clipFactor, measure, scaleAll } from './measure.js';
 
 /** State of autoClip: the gradient norms seen so far (newest last). */
@@ -12,11 +11,36 @@ export interface AutoClipState {
 
 /** The p-th percentile (0..100) with linear interpolation between order statistics (numpy's default). */
 export function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
+  return percentileOfSorted([...values].sort((a, b) => a - b), p);
+}
+
+/** percentile() of values already sorted ascending. */
+function percentileOfSorted(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const rank = (p / 100) * (sorted.length - 1);
   const lo = Math.floor(rank), hi = Math.ceil(rank);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
+}
+
+/** First index whose value is ≥ v (binary search in an ascending array). */
+function lowerBound(a: readonly number[], v: number): number {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+/** First index whose value is > v. */
+function upperBound(a: readonly number[], v: number): number {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
@@ -29,10 +53,11 @@ export function percentile(values: readonly number[], p: number): number {
  * Non-finite norms are not added to the history.
  */
 export function autoClip(options: { percentile?: number; history?: number } = {}): GradientTransformation<AutoClipState> {
-  const p = options.percentile ?? 10;
-  if (!(p >= 0 && p <= 100)) throw new ValueError('autoClip', `percentile must be in [0, 100], got ${p}`);
-  const keep = options.history ?? Infinity;
-  if (!(keep >= 1)) throw new ValueError('autoClip', `history must be at least 1, got ${keep}`);
+  checkOptions('autoClip', options, ['percentile', 'history']);
+  const p = optionalNumber('autoClip', 'percentile', options.percentile, 10, { min: 0, max: 100 });
+  const keep = options.history === Infinity ? Infinity : optionalNumber('autoClip', 'history', options.history, Infinity, { integer: true, min: 1 });
+  // The sorted view of each history this rule returned, so a step inserts one norm (O(n)) instead of sorting (O(n log n)).
+  const sortedOf = new WeakMap<number[], number[]>();
   const name = `autoClip(p=${p}${Number.isFinite(keep) ? `, history=${keep}` : ''})`;
   return {
     name,
@@ -40,8 +65,11 @@ export function autoClip(options: { percentile?: number; history?: number } = {}
     update(grads, state) {
       const m = measure('autoClip', grads, 2);
       const history = Number.isFinite(m.total) ? [...state.history, m.total] : [...state.history];
-      while (history.length > keep) history.shift();
-      const threshold = history.length > 0 ? percentile(history, p) : m.total;
+      const sorted = (sortedOf.get(state.history) ?? [...state.history].sort((a, b) => a - b)).slice();
+      if (Number.isFinite(m.total)) sorted.splice(upperBound(sorted, m.total), 0, m.total);
+      while (history.length > keep) sorted.splice(lowerBound(sorted, history.shift()!), 1);
+      sortedOf.set(history, sorted);
+      const threshold = history.length > 0 ? percentileOfSorted(sorted, p) : m.total;
       const { grads: out, report } = scaleAll(name, grads, m, clipFactor(m.total, threshold, 0), threshold, 2);
       return { grads: out, state: { history }, report: { ...report, details: { percentile: p, historyLength: history.length } } };
     },
@@ -69,13 +97,11 @@ export interface ZClipState {
  * Defaults: alpha 0.97, zThreshold 2.5, warmup 25, eps 1e-6 (the paper's).
  */
 export function zClip(options: { alpha?: number; zThreshold?: number; warmup?: number; eps?: number } = {}): GradientTransformation<ZClipState> {
-  const alpha = options.alpha ?? 0.97;
-  const zThreshold = options.zThreshold ?? 2.5;
-  const warmup = options.warmup ?? 25;
-  const eps = assertNonNegative('zClip', 'eps', options.eps ?? 1e-6);
-  if (!(alpha >= 0 && alpha < 1)) throw new ValueError('zClip', `alpha must be in [0, 1), got ${alpha}`);
-  if (!(zThreshold > 0)) throw new ValueError('zClip', `zThreshold must be positive, got ${zThreshold}`);
-  if (!Number.isInteger(warmup) || warmup < 1) throw new ValueError('zClip', `warmup must be a positive integer, got ${warmup}`);
+  checkOptions('zClip', options, ['alpha', 'zThreshold', 'warmup', 'eps']);
+  const alpha = optionalNumber('zClip', 'alpha', options.alpha, 0.97, { min: 0, max: 1, maxExclusive: true });
+  const zThreshold = optionalNumber('zClip', 'zThreshold', options.zThreshold, 2.5, { min: 0, minExclusive: true });
+  const warmup = optionalNumber('zClip', 'warmup', options.warmup, 25, { integer: true, min: 1 });
+  const eps = optionalNumber('zClip', 'eps', options.eps, 1e-6, { min: 0 });
   const name = `zClip(alpha=${alpha}, z=${zThreshold}, warmup=${warmup})`;
   return {
     name,

@@ -1,4 +1,5 @@
 /** Clipping by the norm of all gradients together, and normalization to unit norm. */
+import { checkOptions } from '@tapegrad/autograd';
 import type { GradientTransformation } from '../transform.js';
 import { assertNonNegative, dataOf, parseNormType, scaleInPlace } from '../norms.js';
 
@@ -29,6 +30,7 @@ export interface GlobalNormOptions {
  * A zero gradient stays zero; maxNorm = 0 zeroes every gradient without NaN.
  */
 export function clipByGlobalNorm(maxNorm: number, options: GlobalNormOptions = {}): GradientTransformation<null> {
+  checkOptions('clipByGlobalNorm', options, ['normType', 'eps']);
   assertNonNegative('clipByGlobalNorm', 'maxNorm', maxNorm);
   const p = parseNormType('clipByGlobalNorm', options.normType);
   const eps = assertNonNegative('clipByGlobalNorm', 'eps', options.eps ?? 1e-6);

@@ -1,6 +1,6 @@
 /** Elementwise clipping of gradient values. */
 import type { FloatArray } from '@tapegrad/autograd';
-import { ValueError } from '@tapegrad/autograd';
+import { ValueError, requireNumber } from '@tapegrad/autograd';
 import type { GradientTransformation } from '../transform.js';
 import type { TensorClipReport } from '../report.js';
 import { assertOneDType, dataOf } from '../norms.js';
@@ -22,16 +22,21 @@ function clampCounting(x: FloatArray, lo: number, hi: number): [number, number, 
 }
 
 /**
- * Clamps every gradient entry to [min, max]; `clipByValue(v)` means [−v, v]:
+ * Clamps every gradient entry to [min, max]; `clipByValue(v)` (v ≥ 0) means [−v, v]:
  *   gᵢⱼ ← min(max(gᵢⱼ, min), max)
  * Signs are kept and entries already in range are unchanged. Sources: Keras
  * optimizers' `clipvalue`; torch.nn.utils.clip_grad_value_; optax.clip.
  * NaN entries pass through unchanged (use the optimizer's non-finite policy).
  */
 export function clipByValue(minOrBound: number, max?: number): GradientTransformation<null> {
-  const lo = max === undefined ? -Math.abs(minOrBound) : minOrBound;
-  const hi = max === undefined ? Math.abs(minOrBound) : max;
-  if (!Number.isFinite(lo) || !Number.isFinite(hi) || lo > hi) throw new ValueError('clipByValue', `need finite bounds with min ≤ max, got [${lo}, ${hi}]`);
+  if (max === undefined) requireNumber('clipByValue', 'the bound', minOrBound, { min: 0 });
+  else {
+    requireNumber('clipByValue', 'min', minOrBound);
+    requireNumber('clipByValue', 'max', max);
+  }
+  const lo = max === undefined ? -minOrBound : minOrBound;
+  const hi = max === undefined ? minOrBound : max;
+  if (lo > hi) throw new ValueError('clipByValue', `need finite bounds with min ≤ max, got [${lo}, ${hi}]`);
   const name = max === undefined ? `clipByValue(${hi})` : `clipByValue(${lo}, ${hi})`;
   return {
     name,
