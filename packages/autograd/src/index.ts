@@ -17,7 +17,7 @@ export { defineOp, defineMultiOp } from './op.js';
 export { customOp, customMultiOp, clipGradient } from './custom.js';
 export type { OpSpec, MultiOpSpec, GradList } from './op.js';
 export { gradients, grad, valueAndGrad } from './functional.js';
-export type { GradOptions } from './functional.js';
+export type { GradOptions, GradientsOptions } from './functional.js';
 export { gradcheck, GradcheckError } from './testing/gradcheck.js';
 export type { GradcheckOptions, GradcheckResult } from './testing/gradcheck.js';
 export { Generator, defaultGenerator, manualSeed } from './random.js';

@@ -18,8 +18,8 @@ import { Tensor } from './tensor.js';
 
 declare module './tensor.js' {
   interface Tensor {
-    /** Accumulates gradients into the leaves' `.grad` (see tape.backward). */
-    backward(gradient?: Tensor, options?: BackwardOptions): void;
+    /** Accumulates gradients into the leaves' `.grad` (see tape.backward); `x.backward({ retainGraph: true })` works too. */
+    backward(gradient?: Tensor | BackwardOptions, options?: BackwardOptions): void;
     add(other: TensorLike): Tensor;
     sub(other: TensorLike): Tensor;
     mul(other: TensorLike): Tensor;
@@ -90,7 +90,7 @@ declare module './tensor.js' {
 }
 
 const P = Tensor.prototype;
-P.backward = function (gradient?: Tensor, options?: BackwardOptions) {
+P.backward = function (gradient?: Tensor | BackwardOptions, options?: BackwardOptions) {
   backward(this, gradient, options);
 };
 P.add = function (o) { return ew.add(this, o); };

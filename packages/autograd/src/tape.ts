@@ -11,7 +11,8 @@
  */
 import type { FloatArray } from './backend/index.js';
 import { allocateLike, formatShape, kernels, sameShape } from './backend/index.js';
-import { GraphError, NonFiniteError, ShapeError, TapegradError } from './errors.js';
+import { GraphError, HigherOrderGradientError, NonFiniteError, ShapeError, TapegradError } from './errors.js';
+import { checkOptions, optionalBoolean } from './validate.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -146,6 +147,58 @@ export function record(op: string, inputs: readonly Tensor[], outputs: readonly 
 export interface BackwardOptions {
   /** Keep the graph so that backward can run through it again. */
   retainGraph?: boolean;
+  /**
+   * Record the backward pass so its results are differentiable (PyTorch's
+   * create_graph). Not supported yet: `true` raises a HigherOrderGradientError
+   * rather than returning gradients that silently act as constants.
+   */
+  createGraph?: boolean;
+}
+
+/**
+ * The leaves that functional transforms (valueAndGrad, grad) are currently
+ * differentiating, innermost last. A backward pass whose graph reaches one
+ * of them, run while recording is on, would be differentiated by the outer
+ * transform; this version cannot record a backward pass, so it raises.
+ */
+const differentiating: (readonly Tensor[])[] = [];
+
+/** Runs `fn` while `leaves` are being differentiated by an outer transform (see runBackward). */
+export function whileDifferentiating<T>(leaves: readonly Tensor[], fn: () => T): T {
+  differentiating.push(leaves);
+  try {
+    return fn();
+  } finally {
+    differentiating.pop();
+  }
+}
+
+/**
+ * Throws when `args` (the tensors a nested grad/valueAndGrad is about to
+ * differentiate) are, or depend on, the inputs an outer transform is
+ * differentiating: the inner gradient would have to be differentiated.
+ */
+export function refuseNestedGrad(op: string, args: readonly Tensor[]): void {
+  if (!gradEnabled || differentiating.length === 0) return;
+  refuseNestedBackward(op, args, collectTape(args));
+}
+
+/** Throws when a backward pass would have to be differentiated (a gradient of a gradient). */
+function refuseNestedBackward(op: string, roots: readonly Tensor[], tape: readonly TapeRecord[]): void {
+  if (!gradEnabled || differentiating.length === 0) return;
+  const outer = new Set<Tensor>();
+  for (const leaves of differentiating) for (const t of leaves) outer.add(t);
+  let reaches = roots.some((r) => outer.has(r));
+  for (const rec of tape) {
+    if (reaches) break;
+    for (const input of rec.inputs) if (outer.has(input)) reaches = true;
+  }
+  if (reaches) {
+    throw new HigherOrderGradientError(
+      op,
+      'this backward pass runs inside grad()/valueAndGrad() on a graph that depends on the outer function\'s input, so the outer gradient would have to differentiate it (a gradient of a gradient). Higher-order gradients are not supported yet, and treating the inner gradient as a constant would silently give 0. Wrap the inner call in noGrad() if you want its value as a constant.',
+    );
+  }
 }
 
 interface GradEntry {
@@ -243,14 +296,20 @@ function collectTape(roots: readonly Tensor[]): TapeRecord[] {
  * either accumulates into the `.grad` of leaves (no `inputs`) or returns the
  * gradients of `inputs` without touching any `.grad`.
  */
-export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor[], options: BackwardOptions & { inputs?: readonly Tensor[] } = {}): Tensor[] {
+export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor[], options: BackwardOptions & { inputs?: readonly Tensor[]; op?: string } = {}): (Tensor | null)[] {
+  const op = options.op ?? 'backward';
+  if (options.createGraph) throw new HigherOrderGradientError(op, 'createGraph (recording the backward pass for higher-order gradients) is not supported yet');
   const capture = options.inputs ? new Set(options.inputs.map((t) => t.id)) : null;
   const grads = new Map<number, GradEntry>();
   roots.forEach((root, i) => {
-    if (!root.requiresGrad) throw new GraphError('backward', 'tensor does not require grad and has no grad function; call requiresGrad_() on a leaf or compute it from one');
+    if (!root.requiresGrad) throw new GraphError(op, 'tensor does not require grad and has no grad function; call requiresGrad_() on a leaf or compute it from one');
     accumulate(grads, root, rootGrads[i]!);
   });
   const tape = collectTape(roots);
+  refuseNestedBackward(op, roots, tape);
+  // Gradients of non-leaves that keep theirs (retainGrad) are committed with the leaves', at the end.
+  const retained: [Tensor, GradEntry][] = [];
+  let completed = false;
   const previous = setGradEnabled(false);
   try {
     for (const rec of tape) {
@@ -262,7 +321,7 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
         const entry = grads.get(out.id);
         if (!entry) return zerosFor(out);
         runHooks(out, entry);
-        if (out.retainsGrad && !capture) accumulateIntoGrad(out, entry);
+        if (out.retainsGrad && !capture) retained.push([out, { ...entry }]);
         if (!capture?.has(out.id)) grads.delete(out.id);
         return new Tensor(entry.data, out.shape);
       });
@@ -285,23 +344,31 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
       }
     }
     if (capture) {
-      return options.inputs!.map((t) => {
+      const result = options.inputs!.map((t) => {
         const entry = grads.get(t.id);
-        if (!entry) return zerosFor(t);
+        if (!entry) return null;
         if (t.isLeaf) runHooks(t, entry);
         return new Tensor(entry.owned ? entry.data : entry.data.slice(), t.shape);
       });
+      completed = true;
+      return result;
     }
+    // Run every leaf's hooks first: a hook that throws must leave every .grad as it was.
+    const leaves: GradEntry[] = [];
     for (const entry of grads.values()) {
-      const t = entry.tensor;
-      if (!t.isLeaf) continue;
-      runHooks(t, entry);
-      accumulateIntoGrad(t, entry);
+      if (!entry.tensor.isLeaf) continue;
+      runHooks(entry.tensor, entry);
+      leaves.push(entry);
     }
+    // Commit: nothing below can fail on valid input (shapes were checked during the walk).
+    for (const [t, entry] of retained) accumulateIntoGrad(t, entry);
+    for (const entry of leaves) accumulateIntoGrad(entry.tensor, entry);
+    completed = true;
     return [];
   } finally {
     setGradEnabled(previous);
-    if (!options.retainGraph) for (const rec of tape) rec.backward = null;
+    // A failed pass keeps the graph, so the caller can fix the cause (a hook, a shape) and run it again.
+    if (completed && !options.retainGraph) for (const rec of tape) rec.backward = null;
   }
 }
 
@@ -310,10 +377,24 @@ function zerosFor(t: Tensor): Tensor {
 }
 
 /**
- * `t.backward(gradient?)`: accumulates d(t)/d(leaf) into every leaf's `.grad`.
- * A non-scalar `t` needs an explicit upstream gradient of its shape.
+ * `t.backward(gradient?, options?)`: accumulates d(t)/d(leaf) into every
+ * leaf's `.grad`. A non-scalar `t` needs an explicit upstream gradient of its
+ * shape. The options may come first: `t.backward({ retainGraph: true })`.
+ * If the pass fails (a hook throws, a backward returns a wrong shape), every
+ * `.grad` is left as it was and the graph is kept.
  */
-export function backward(t: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
+export function backward(t: Tensor, gradient?: Tensor | BackwardOptions, options?: BackwardOptions): void {
+  if (!(t instanceof Tensor)) throw new TapegradError('backward', `expected a Tensor, got ${t === null ? 'null' : typeof t}`);
+  if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor) && typeof gradient === 'object') {
+    if (options !== undefined) throw new TapegradError('backward', 'options given twice: pass backward(gradient, options) or backward(options)');
+    options = gradient;
+    gradient = undefined;
+  }
+  if (gradient !== undefined && !(gradient instanceof Tensor)) throw new TapegradError('backward', `gradient must be a Tensor, got ${gradient === null ? 'null' : typeof gradient}`);
+  options ??= {};
+  checkOptions('backward', options, ['retainGraph', 'createGraph']);
+  optionalBoolean('backward', 'retainGraph', options.retainGraph, false);
+  optionalBoolean('backward', 'createGraph', options.createGraph, false);
   let seed: Tensor;
   if (gradient === undefined) {
     if (t.size !== 1) throw new GraphError('backward', `output has shape ${formatShape(t.shape)}; a non-scalar output needs an explicit gradient of the same shape`);

@@ -117,11 +117,68 @@ describe('functional API', () => {
     expect(arr(ga!)).toEqual([3, 4]);
     expect(arr(gb!)).toEqual([1, 2]);
   });
-  it('gradients() returns zeros for inputs the output does not depend on', () => {
+  it('gradients() refuses an input the output does not depend on unless allowUnused (null), or materializeGrads (zeros)', () => {
     const a = f64([1]), b = f64([5]);
-    const [ga, gb] = T.gradients(a.mul(2), [a, b]);
+    expect(() => T.gradients(a.mul(2), [a, b], { retainGraph: true })).toThrow(/inputs\[1\] \(shape \[1\]\) was not used/);
+    const y = a.mul(2);
+    const [ga, gb] = T.gradients(y, [a, b], { allowUnused: true, retainGraph: true });
     expect(arr(ga!)).toEqual([2]);
-    expect(arr(gb!)).toEqual([0]);
+    expect(gb).toBeNull();
+    const [, gz] = T.gradients(y, [a, b], { allowUnused: true, materializeGrads: true });
+    expect(arr(gz!)).toEqual([0]);
+  });
+  it('grad/valueAndGrad refuse an argument the value does not depend on unless allowUnused (zeros)', () => {
+    const f = (_x: T.Tensor, y: T.Tensor) => y.mul(y).sum();
+    expect(() => T.grad(f)(f64([1]), f64([2]))).toThrow(T.GraphError);
+    expect(() => T.grad(f)(f64([1]), f64([2]))).toThrow(/does not depend on argument 0/);
+    expect(arr(T.grad(f, { allowUnused: true })(f64([1]), f64([2])))).toEqual([0]);
+    // A constant function: nothing requires grad.
+    expect(() => T.grad((_x: T.Tensor) => T.tensor(1, { dtype: 'float64' }))(f64([1]))).toThrow(/does not depend on argument 0/);
+  });
+  it('grad(grad(f)) raises HigherOrderGradientError instead of returning 0', () => {
+    const f = (x: T.Tensor) => x.mul(x).mul(x).sum();
+    const df = (x: T.Tensor) => T.grad(f)(x).sum();
+    expect(() => T.grad(df)(f64([2]))).toThrow(T.HigherOrderGradientError);
+    expect(() => T.grad(df)(f64([2]))).toThrow(/gradient of a gradient/);
+    // backward() inside the differentiated function, on a graph that reaches its input: the same.
+    const viaBackward = (x: T.Tensor) => {
+      const y = x.mul(x).sum();
+      y.backward();
+      return x.mul(1).sum();
+    };
+    expect(() => T.grad(viaBackward)(f64([2]))).toThrow(T.HigherOrderGradientError);
+    // createGraph is refused by name, not ignored.
+    const x = f64([2]);
+    expect(() => x.mul(x).sum().backward({ createGraph: true })).toThrow(T.HigherOrderGradientError);
+    // An inner gradient wrapped in noGrad is an explicit constant: allowed.
+    const constant = (z: T.Tensor) => z.mul(T.noGrad(() => T.grad(f)(z.detach()))).sum();
+    expect(arr(T.grad(constant)(f64([2])))).toEqual([12]);
+    // An independent inner grad (graph not reaching the outer input) is fine.
+    const independent = (z: T.Tensor) => z.mul(T.grad(f)(f64([1])).sum()).sum();
+    expect(arr(T.grad(independent)(f64([2])))).toEqual([3]);
+  });
+  it('backward takes its options first or second, and rejects unknown ones', () => {
+    const x = f64([3]);
+    const y = x.mul(x).sum();
+    y.backward({ retainGraph: true });
+    y.backward();
+    expect(arr(x.grad!)).toEqual([12]);
+    expect(() => x.mul(2).sum().backward({ retain_graph: true } as never)).toThrow(/unknown option 'retain_graph' \(did you mean `retainGraph`\?\)/);
+  });
+  it('a backward pass that fails leaves every .grad as it was and keeps the graph', () => {
+    const a = f64([1]), b = f64([2]);
+    a.grad = T.tensor([10], { dtype: 'float64' });
+    const y = a.mul(b).sum();
+    const handle = b.registerHook(() => {
+      throw new Error('hook failed');
+    });
+    expect(() => y.backward()).toThrow('hook failed');
+    expect(arr(a.grad!)).toEqual([10]);
+    expect(b.grad).toBeNull();
+    handle.remove();
+    y.backward();
+    expect(arr(a.grad!)).toEqual([12]);
+    expect(arr(b.grad!)).toEqual([1]);
   });
 });
 
