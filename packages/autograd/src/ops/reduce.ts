@@ -189,6 +189,14 @@ function slotIndex(keepShape: readonly number[], shape: readonly number[]): Floa
   return kernels.broadcastTo(slots, keepShape, shape) as Float64Array;
 }
 
+/**
+ * The per-slice max over `dims` with those dims kept as size 1, as a
+ * constant (no gradient): the stabilizing shift of logsumexp and logSoftmax.
+ */
+export function maxShift(x: Tensor, dims: readonly number[]): Tensor {
+  return noGrad(() => shiftFor(x, dims, reducedShape(x.shape, dims, true)));
+}
+
 /** The per-slice max used as a stabilizing shift (infinite maxima replaced by 0, as PyTorch does). */
 function shiftFor(x: Tensor, dims: readonly number[], keepShape: readonly number[]): Tensor {
   const xd = floatData(x);

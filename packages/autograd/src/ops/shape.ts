@@ -10,6 +10,7 @@ import { defineMultiOp, defineOp } from '../op.js';
 import { SliceGradient } from '../tape.js';
 import { Tensor } from '../tensor.js';
 import { assertSameDType, assertTensor, floatData, normalizeDim, wrap } from './util.js';
+import { describeValue } from '../validate.js';
 
 /** Resolves one -1 in a requested shape and checks the element count. */
 function resolveShape(op: string, from: readonly number[], to: readonly number[]): number[] {
@@ -129,7 +130,9 @@ function sliceShape(shape: readonly number[], dim: number, len: number): number[
 export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1): Tensor {
   assertTensor('slice', 'input', x);
   const d = normalizeDim('slice', dim, x.ndim, x.shape);
-  if (!Number.isInteger(step) || step < 1) throw new ValueError('slice', `step must be a positive integer, got ${step}`);
+  if (!Number.isInteger(start)) throw new IndexError('slice', `start must be an integer, got ${describeValue(start)}`);
+  if (end !== undefined && !Number.isInteger(end)) throw new IndexError('slice', `end must be an integer, got ${describeValue(end)}`);
+  if (!Number.isInteger(step) || step < 1) throw new ValueError('slice', `step must be a positive integer, got ${describeValue(step)}`);
   const n = x.shape[d]!;
   const clampIndex = (i: number) => Math.min(Math.max(i < 0 ? i + n : i, 0), n);
   const s = clampIndex(start);
@@ -138,13 +141,24 @@ export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1)
   return sliceOp(x, d, s, len, step);
 }
 
-/** Alias of slice with (start, length), like torch.narrow. */
+/**
+ * `length` elements from `start` along `dim` (torch.narrow). A negative start
+ * counts from the end (`narrow(x, 0, -1, 1)` is the last element); unlike
+ * slice nothing is clamped: a window outside the dim is an IndexError.
+ */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
-  return slice(x, dim, start, start + length);
+  assertTensor('narrow', 'input', x);
+  const d = normalizeDim('narrow', dim, x.ndim, x.shape);
+  const n = x.shape[d]!;
+  if (!Number.isInteger(start) || start < -n || start > n) throw new IndexError('narrow', `start ${describeValue(start)} is out of range for dim ${dim} of size ${n} (shape ${formatShape(x.shape)}); expected an integer in ${-n}..${n}`);
+  const s = start < 0 ? start + n : start;
+  if (!Number.isInteger(length) || length < 0 || s + length > n) throw new IndexError('narrow', `length ${describeValue(length)} from start ${start} does not fit in dim ${dim} of size ${n} (shape ${formatShape(x.shape)}); expected an integer in 0..${n - s}`);
+  return sliceOp(x, d, s, length, 1);
 }
 
 /** The sub-tensor at `index` along `dim`, with that dim removed (x[:, i] for dim 1). */
 export function select(x: Tensor, dim: number, index: number): Tensor {
+  assertTensor('select', 'input', x);
   const d = normalizeDim('select', dim, x.ndim, x.shape);
   const n = x.shape[d]!;
   if (!Number.isInteger(index) || index < -n || index >= n) throw new IndexError('select', `index ${index} is out of range for dim ${dim} of size ${n} (shape ${formatShape(x.shape)})`);
@@ -260,8 +274,14 @@ export function unbind(x: Tensor, dim = 0): Tensor[] {
 
 /** Splits into pieces of `size` along `dim` (the last may be smaller). */
 export function split(x: Tensor, size: number | readonly number[], dim = 0): Tensor[] {
+  assertTensor('split', 'input', x);
   const d = normalizeDim('split', dim, x.ndim, x.shape);
   const n = x.shape[d]!;
+  if (typeof size === 'number') {
+    if (!Number.isInteger(size) || size < 1) throw new ValueError('split', `size must be a positive integer, got ${describeValue(size)}`);
+  } else if (!Array.isArray(size) || !size.every((v) => Number.isInteger(v) && v >= 0)) {
+    throw new ValueError('split', `sizes must be a size or a list of non-negative integer sizes, got ${Array.isArray(size) ? JSON.stringify(size) : describeValue(size)}`);
+  }
   const sizes = typeof size === 'number' ? Array.from({ length: Math.max(1, Math.ceil(n / size)) }, (_, i) => Math.min(size, n - i * size)) : [...size];
   if (sizes.reduce((p, s) => p + s, 0) !== n) throw new ShapeError('split', `sizes ${JSON.stringify(sizes)} do not add up to ${n} (dim ${dim} of ${formatShape(x.shape)})`);
   let offset = 0;
@@ -274,7 +294,10 @@ export function split(x: Tensor, size: number | readonly number[], dim = 0): Ten
 
 /** Splits into `chunks` nearly equal pieces along `dim`. */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+  assertTensor('chunk', 'input', x);
+  if (!Number.isInteger(chunks) || chunks < 1) throw new ValueError('chunk', `chunks must be a positive integer, got ${describeValue(chunks)}`);
   const d = normalizeDim('chunk', dim, x.ndim, x.shape);
+  if (x.shape[d] === 0) return [x];
   return split(x, Math.ceil(x.shape[d]! / chunks), d);
 }
 
