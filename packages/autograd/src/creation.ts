@@ -138,11 +138,20 @@ export const zeros = (shape: readonly number[], options: TensorOptions = {}): Te
 /** Ones of `shape`. */
 export const ones = (shape: readonly number[], options: TensorOptions = {}): Tensor => full(shape, 1, options);
 /** Zeros with x's shape and dtype. */
-export const zerosLike = (x: Tensor, options: TensorOptions = {}): Tensor => full(x.shape, 0, likeOptions('zerosLike', x, options));
+export const zerosLike = (x: Tensor, options: TensorOptions = {}): Tensor => {
+  const o = likeOptions('zerosLike', x, options);
+  return full(x.shape, 0, o);
+};
 /** Ones with x's shape and dtype. */
-export const onesLike = (x: Tensor, options: TensorOptions = {}): Tensor => full(x.shape, 1, likeOptions('onesLike', x, options));
+export const onesLike = (x: Tensor, options: TensorOptions = {}): Tensor => {
+  const o = likeOptions('onesLike', x, options);
+  return full(x.shape, 1, o);
+};
 /** `value` everywhere, with x's shape and dtype. */
-export const fullLike = (x: Tensor, value: number, options: TensorOptions = {}): Tensor => full(x.shape, value, likeOptions('fullLike', x, options));
+export const fullLike = (x: Tensor, value: number, options: TensorOptions = {}): Tensor => {
+  const o = likeOptions('fullLike', x, options);
+  return full(x.shape, value, o);
+};
 
 /** x's dtype unless the options name another; checks that x is a tensor and the options an object. */
 function likeOptions<O extends TensorOptions>(fn: string, x: Tensor, options: O, floatOnly = false): O {
@@ -236,9 +245,15 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   return new Tensor(data, shape);
 }
 /** rand with x's shape and dtype. */
-export const randLike = (x: Tensor, options: RandomOptions = {}): Tensor => rand(x.shape, likeOptions('randLike', x, options, true));
+export const randLike = (x: Tensor, options: RandomOptions = {}): Tensor => {
+  const o = likeOptions('randLike', x, options, true);
+  return rand(x.shape, o);
+};
 /** randn with x's shape and dtype. */
-export const randnLike = (x: Tensor, options: RandomOptions = {}): Tensor => randn(x.shape, likeOptions('randnLike', x, options, true));
+export const randnLike = (x: Tensor, options: RandomOptions = {}): Tensor => {
+  const o = likeOptions('randnLike', x, options, true);
+  return randn(x.shape, o);
+};
 /** A random permutation of 0..n−1 as int32. */
 export function randperm(n: number, options: { generator?: Generator } = {}): Tensor {
   requireNumber('randperm', 'n', n, { integer: true, min: 0, max: MAX_ELEMENTS });

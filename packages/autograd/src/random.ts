@@ -102,7 +102,7 @@ export class Generator {
     checkOptions('Generator.setState', state, ['s', 'spare']);
     const s: unknown = state.s;
     if (!Array.isArray(s) || s.length !== 4 || !s.every((w) => Number.isInteger(w) && w >= -(2 ** 31) && w < 2 ** 32)) {
-      throw new ValueError('Generator.setState', `state.s must be four 32-bit integers, got ${JSON.stringify(s)}`);
+      throw new ValueError('Generator.setState', `state.s must be four 32-bit integers, got ${Array.isArray(s) ? `[${s.map(describeValue).join(', ')}]` : describeValue(s)}`);
     }
     if ((s[0] | s[1] | s[2] | s[3]) === 0) throw new ValueError('Generator.setState', 'state.s is all zeros, which xoshiro128** never leaves (every draw would be 0)');
     const spare: unknown = state.spare;

@@ -55,7 +55,9 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
 
 /** Formats a shape the way error messages show it: `[2,3]`. */
 export function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(',')}]`;
+  // Shapes in error messages may come straight from the caller: never let a symbol or object break the message.
+  if (!Array.isArray(shape)) return typeof shape;
+  return `[${shape.map((d: unknown) => (typeof d === 'number' || typeof d === 'bigint' ? String(d) : typeof d)).join(',')}]`;
 }
 
 /**

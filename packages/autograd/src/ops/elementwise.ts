@@ -10,7 +10,7 @@ import { defineOp } from '../op.js';
 import type { Tensor } from '../tensor.js';
 import { powScalar } from './unary.js';
 import type { TensorLike } from './util.js';
-import { assertFloat, assertSameDType, broadcastOrThrow, floatData, promote, wrap } from './util.js';
+import { assertFloat, assertSameDType, assertTensor, broadcastOrThrow, floatData, promote, tensorOperands, wrap } from './util.js';
 
 interface Saved {
   a: Tensor;
@@ -129,36 +129,33 @@ const maximumOp = binaryOp('maximum', 'maximum', extremumGrad(true));
 const minimumOp = binaryOp('minimum', 'minimum', extremumGrad(false));
 
 /** a + b with broadcasting. */
-export const add = (a: TensorLike, b: TensorLike): Tensor => binaryArgs(addOp, a, b);
+export const add = (a: TensorLike, b: TensorLike): Tensor => binaryArgs('add', addOp, a, b);
 /** a − b with broadcasting. */
-export const sub = (a: TensorLike, b: TensorLike): Tensor => binaryArgs(subOp, a, b);
+export const sub = (a: TensorLike, b: TensorLike): Tensor => binaryArgs('sub', subOp, a, b);
 /** a · b elementwise with broadcasting. */
-export const mul = (a: TensorLike, b: TensorLike): Tensor => binaryArgs(mulOp, a, b);
+export const mul = (a: TensorLike, b: TensorLike): Tensor => binaryArgs('mul', mulOp, a, b);
 /** a / b elementwise with broadcasting. */
-export const div = (a: TensorLike, b: TensorLike): Tensor => binaryArgs(divOp, a, b);
+export const div = (a: TensorLike, b: TensorLike): Tensor => binaryArgs('div', divOp, a, b);
 /** aᵇ elementwise with broadcasting (tensor exponent). For a number exponent see powScalar. */
-export const powTensor = (a: TensorLike, b: TensorLike): Tensor => binaryArgs(powOp, a, b);
+export const powTensor = (a: TensorLike, b: TensorLike): Tensor => binaryArgs('pow', powOp, a, b);
 /** xᵖ: a number exponent uses the scalar kernel (d/dx = p·x^{p−1}), a tensor exponent broadcasts. */
 export function pow(x: Tensor, exponent: TensorLike): Tensor {
   return typeof exponent === 'number' ? powScalar(x, exponent) : powTensor(x, exponent);
 }
 /** Elementwise max of two tensors; ties split the gradient in half. */
-export const maximum = (a: TensorLike, b: TensorLike): Tensor => binaryArgs(maximumOp, a, b);
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => binaryArgs('maximum', maximumOp, a, b);
 /** Elementwise min of two tensors; ties split the gradient in half. */
-export const minimum = (a: TensorLike, b: TensorLike): Tensor => binaryArgs(minimumOp, a, b);
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => binaryArgs('minimum', minimumOp, a, b);
 
-function binaryArgs(op: (a: Tensor, b: Tensor) => Tensor, a: TensorLike, b: TensorLike): Tensor {
-  if (typeof a === 'number' && typeof b === 'number') throw new TypeError('at least one operand must be a Tensor');
-  const ta = typeof a === 'number' ? promote(a, b as Tensor) : a;
-  const tb = typeof b === 'number' ? promote(b, ta) : b;
+function binaryArgs(name: string, op: (a: Tensor, b: Tensor) => Tensor, a: TensorLike, b: TensorLike): Tensor {
+  const [ta, tb] = tensorOperands(name, a, b);
   return op(ta, tb);
 }
 
 /** Comparisons return 0/1 in the operands' dtype and carry no gradient. */
 function compareOp(name: BinaryOp) {
   return (a: TensorLike, b: TensorLike): Tensor => {
-    const ta = typeof a === 'number' ? promote(a, b as Tensor) : a;
-    const tb = typeof b === 'number' ? promote(b, ta) : b;
+    const [ta, tb] = tensorOperands(name, a, b);
     return forwardBinary(name, name, ta, tb);
   };
 }
@@ -214,7 +211,7 @@ function expandedAny(t: Tensor, shape: readonly number[]): ArrayLike<number> {
  * three. The gradient goes to a where cond holds and to b elsewhere.
  */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
-  const ta = typeof a === 'number' ? promote(a, b as Tensor) : a;
-  const tb = typeof b === 'number' ? promote(b, ta) : b;
+  assertTensor('where', 'condition', cond);
+  const [ta, tb] = tensorOperands('where', a, b);
   return whereOp(cond, ta, tb);
 }

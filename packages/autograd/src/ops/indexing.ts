@@ -4,18 +4,20 @@ import { DTypeError, IndexError, ShapeError } from '../errors.js';
 import { defineOp } from '../op.js';
 import { Tensor } from '../tensor.js';
 import { assertFloat, assertTensor, blocks, normalizeDim } from './util.js';
+import { describeValue } from '../validate.js';
 
 /** Indices given as an int32 tensor, a float tensor of whole numbers, or a plain array. */
 export type IndexLike = Tensor | readonly number[] | Int32Array;
 
 /** Reads and validates indices against a dim of size n (negative indices count from the end). */
 function toIndices(op: string, index: IndexLike, n: number): { idx: Int32Array; shape: number[] } {
+  if (!(index instanceof Tensor) && !(index instanceof Int32Array) && !Array.isArray(index)) throw new DTypeError(op, `indices must be a Tensor, an Int32Array or an array of integers, got ${describeValue(index)}`);
   const raw = index instanceof Tensor ? index.data : index;
   const shape = index instanceof Tensor ? [...index.shape] : [raw.length];
   const idx = new Int32Array(raw.length);
   for (let i = 0; i < raw.length; i++) {
     const v = raw[i]!;
-    if (!Number.isInteger(v)) throw new DTypeError(op, `indices must be integers, got ${v} at position ${i}`);
+    if (!Number.isInteger(v)) throw new DTypeError(op, `indices must be integers, got ${describeValue(v)} at position ${i}`);
     if (v < -n || v >= n) throw new IndexError(op, `index ${v} at position ${i} is out of range for a dimension of size ${n}`);
     idx[i] = v < 0 ? v + n : v;
   }
@@ -93,6 +95,7 @@ function gatherPositions(shape: readonly number[], dim: number, idx: Int32Array,
 /** out[i][j] = x[i][index[i][j]] for dim 1 (torch.gather); index has x's rank, and no larger sizes off `dim`. */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   assertTensor('gather', 'input', x);
+  assertTensor('gather', 'index', index);
   const d = normalizeDim('gather', dim, x.ndim, x.shape);
   if (index.ndim !== x.ndim) throw new ShapeError('gather', `index must have the same number of dims as input: ${formatShape(index.shape)} vs ${formatShape(x.shape)}`);
   index.shape.forEach((s, i) => {

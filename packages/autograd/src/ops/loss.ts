@@ -13,10 +13,21 @@ import { add, div, mul, sub, where, lt } from './elementwise.js';
 import { mean, sum } from './reduce.js';
 import { gather } from './indexing.js';
 import { permute, reshape, unsqueeze, squeeze } from './shape.js';
-import { assertFloat, assertSameDType, floatData, wrap } from './util.js';
+import { assertFloat, assertSameDType, assertTensor, floatData, wrap } from './util.js';
+import { checkOptions, describeValue, optionalChoice, optionalNumber, requireNumber } from '../validate.js';
 
 /** How per-element losses are combined. */
 export type Reduction = 'mean' | 'sum' | 'none';
+
+const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none'];
+
+/** Validates a loss's options object: known keys, a known reduction, tensors where tensors go. */
+function lossOptions(op: string, options: unknown, known: readonly string[]): Reduction {
+  checkOptions(op, options, ['reduction', ...known]);
+  const o = (options ?? {}) as Record<string, unknown>;
+  for (const k of ['weight', 'posWeight']) if (o[k] !== undefined && o[k] !== null && known.includes(k)) assertFloat(op, k, o[k] as Tensor);
+  return optionalChoice(op, 'reduction', o.reduction, REDUCTIONS, 'mean');
+}
 
 function reduce(op: string, loss: Tensor, reduction: Reduction): Tensor {
   switch (reduction) {
@@ -31,7 +42,8 @@ function reduce(op: string, loss: Tensor, reduction: Reduction): Tensor {
   }
 }
 
-function assertSameShape(op: string, input: Tensor, target: Tensor): void {
+function assertSameShape(op: string, input: Tensor, target: Tensor, options: unknown, known: readonly string[] = []): void {
+  lossOptions(op, options, known);
   assertFloat(op, 'input', input);
   assertFloat(op, 'target', target);
   assertSameDType(op, input, target, ['input', 'target']);
@@ -40,13 +52,13 @@ function assertSameShape(op: string, input: Tensor, target: Tensor): void {
 
 /** Mean squared error: reduce((x − y)²). */
 export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
-  assertSameShape('mseLoss', input, target);
+  assertSameShape('mseLoss', input, target, options);
   return reduce('mseLoss', square(sub(input, target)), options.reduction ?? 'mean');
 }
 
 /** Mean absolute error: reduce(|x − y|). */
 export function l1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
-  assertSameShape('l1Loss', input, target);
+  assertSameShape('l1Loss', input, target, options);
   return reduce('l1Loss', abs(sub(input, target)), options.reduction ?? 'mean');
 }
 
@@ -55,9 +67,8 @@ export function l1Loss(input: Tensor, target: Tensor, options: { reduction?: Red
  * d = x − y (torch.nn.functional.huber_loss).
  */
 export function huberLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction; delta?: number } = {}): Tensor {
-  assertSameShape('huberLoss', input, target);
-  const delta = options.delta ?? 1;
-  if (!(delta > 0)) throw new ValueError('huberLoss', `delta must be positive, got ${delta}`);
+  assertSameShape('huberLoss', input, target, options, ['delta']);
+  const delta = optionalNumber('huberLoss', 'delta', options.delta, 1, { min: 0, minExclusive: true });
   const d = sub(input, target);
   const ad = abs(d);
   const loss = where(lt(ad, delta), mul(square(d), 0.5), mul(sub(ad, 0.5 * delta), delta));
@@ -66,9 +77,8 @@ export function huberLoss(input: Tensor, target: Tensor, options: { reduction?: 
 
 /** Smooth L1 with threshold β (default 1): 0.5d²/β for |d| < β, |d| − 0.5β otherwise (= huber/β). */
 export function smoothL1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction; beta?: number } = {}): Tensor {
-  assertSameShape('smoothL1Loss', input, target);
-  const beta = options.beta ?? 1;
-  if (beta < 0) throw new ValueError('smoothL1Loss', `beta must be non-negative, got ${beta}`);
+  assertSameShape('smoothL1Loss', input, target, options, ['beta']);
+  const beta = optionalNumber('smoothL1Loss', 'beta', options.beta, 1, { min: 0 });
   const d = sub(input, target);
   const ad = abs(d);
   if (beta === 0) return reduce('smoothL1Loss', ad, options.reduction ?? 'mean');
@@ -114,7 +124,7 @@ const bceLogitsOp = defineOp({
  * `posWeight` broadcasts over the last dim, `weight` over the whole loss.
  */
 export function bceWithLogits(input: Tensor, target: Tensor, options: { reduction?: Reduction; weight?: Tensor; posWeight?: Tensor } = {}): Tensor {
-  assertSameShape('bceWithLogits', input, target);
+  assertSameShape('bceWithLogits', input, target, options, ['weight', 'posWeight']);
   const pw = options.posWeight ?? null;
   if (pw && (pw.ndim !== 1 || pw.shape[0] !== (input.shape[input.ndim - 1] ?? 1))) throw new ShapeError('bceWithLogits', `posWeight must be 1-D with the size of the last dim of input ${formatShape(input.shape)}, got ${formatShape(pw.shape)}`);
   let loss = bceLogitsOp(input, target, pw);
@@ -133,13 +143,14 @@ export interface ClassLossOptions {
 
 /** Moves the class dim (1) last and flattens: [N, C, d1...] → [N·d1..., C]; targets → [N·d1...]. */
 function flattenClasses(op: string, input: Tensor, target: Tensor): { input2d: Tensor; targets: Int32Array; batchShape: number[] } {
+  assertTensor(op, 'target', target);
   if (input.ndim === 0) throw new ShapeError(op, 'input must have a class dim');
   const one = input.ndim === 1;
   const x = one ? unsqueeze(input, 0) : input;
   const batchShape = one ? [] : [x.shape[0]!, ...x.shape.slice(2)];
   const expected = one ? [] : batchShape;
   if (!sameShape(target.shape, expected)) throw new ShapeError(op, `target shape ${formatShape(target.shape)} does not match input ${formatShape(input.shape)}; expected ${formatShape(expected)}`);
-  for (let i = 0; i < target.size; i++) if (!Number.isInteger(target.data[i]!)) throw new DTypeError(op, `class targets must be integers, got ${target.data[i]} at position ${i}`);
+  for (let i = 0; i < target.size; i++) if (!Number.isInteger(target.data[i]!)) throw new DTypeError(op, `class targets must be integers, got ${describeValue(target.data[i])} at position ${i}`);
   const moved = x.ndim > 2 ? permute(x, [0, ...Array.from({ length: x.ndim - 2 }, (_, i) => i + 2), 1]) : x;
   return { input2d: reshape(moved, [-1, x.shape[1]!]), targets: Int32Array.from(target.data), batchShape };
 }
@@ -180,6 +191,8 @@ function reduceWeighted(op: string, loss: Tensor, w: Float64Array, reduction: Re
  * [C], or [N, C, d1...]): ℓ_i = −w[y_i]·logp[i, y_i], mean = Σℓ / Σw.
  */
 export function nllLoss(logProbs: Tensor, target: Tensor, options: ClassLossOptions = {}): Tensor {
+  lossOptions('nllLoss', options, ['ignoreIndex', 'weight']);
+  if (options.ignoreIndex !== undefined) requireNumber('nllLoss', 'ignoreIndex', options.ignoreIndex, { integer: true });
   assertFloat('nllLoss', 'input', logProbs);
   const { input2d, targets, batchShape } = flattenClasses('nllLoss', logProbs, target);
   const C = input2d.shape[1]!;
@@ -197,9 +210,11 @@ export function nllLoss(logProbs: Tensor, target: Tensor, options: ClassLossOpti
  * read as class probabilities: ℓ_i = −Σ_c w_c·p_ic·logp_ic.
  */
 export function crossEntropy(logits: Tensor, target: Tensor, options: ClassLossOptions & { labelSmoothing?: number } = {}): Tensor {
+  lossOptions('crossEntropy', options, ['ignoreIndex', 'weight', 'labelSmoothing']);
+  if (options.ignoreIndex !== undefined) requireNumber('crossEntropy', 'ignoreIndex', options.ignoreIndex, { integer: true });
   assertFloat('crossEntropy', 'input', logits);
-  const eps = options.labelSmoothing ?? 0;
-  if (!(eps >= 0 && eps <= 1)) throw new ValueError('crossEntropy', `labelSmoothing must be in [0, 1], got ${eps}`);
+  assertTensor('crossEntropy', 'target', target);
+  const eps = optionalNumber('crossEntropy', 'labelSmoothing', options.labelSmoothing, 0, { min: 0, max: 1 });
   const reduction = options.reduction ?? 'mean';
   const classDim = logits.ndim === 1 ? 0 : 1;
   if (target.dtype !== 'int32' && sameShape(target.shape, logits.shape) && logits.ndim > 0) {

@@ -91,6 +91,8 @@ const matmulOp = defineOp({
 
 /** Matrix product with torch.matmul semantics (dot, matrix-vector, batched, broadcast batch). */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  assertFloat('matmul', 'a', a);
+  assertFloat('matmul', 'b', b);
   return matmulOp(a, b);
 }
 
@@ -139,5 +141,6 @@ const linearOp = defineOp({
 
 /** y = x·Wᵀ + b (torch.nn.functional.linear); W is [out, in], x is [..., in]. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  if (bias !== undefined && bias !== null) assertFloat('linear', 'bias', bias);
   return linearOp(x, weight, bias ?? null);
 }

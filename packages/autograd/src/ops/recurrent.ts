@@ -12,6 +12,7 @@ import { ShapeError } from '../errors.js';
 import { defineMultiOp, defineOp } from '../op.js';
 import type { Tensor } from '../tensor.js';
 import { assertFloat, assertSameDType, floatData, wrap } from './util.js';
+import { optionalChoice } from '../validate.js';
 
 function checkCell(op: string, gx: Tensor, h: Tensor, whh: Tensor, gates: number): { B: number; H: number } {
   assertFloat(op, 'gx', gx);
@@ -67,6 +68,8 @@ const rnnCellOp = defineOp({
 
 /** h' = tanh(gx + h·W_hhᵀ) (or relu): one Elman RNN step; gx already holds both biases. */
 export function rnnCell(gx: Tensor, h: Tensor, weightHh: Tensor, nonlinearity: 'tanh' | 'relu' = 'tanh'): Tensor {
+  cellArgs('rnnCell', { gx, h, weightHh });
+  optionalChoice('rnnCell', 'nonlinearity', nonlinearity, ['tanh', 'relu'], 'tanh');
   return rnnCellOp(gx, h, weightHh, nonlinearity === 'relu');
 }
 
@@ -135,6 +138,7 @@ const lstmCellOp = defineMultiOp({
  * c' = f⊙c + i⊙g, h' = o⊙tanh(c'). Returns [h', c'].
  */
 export function lstmCell(gx: Tensor, h: Tensor, c: Tensor, weightHh: Tensor): [Tensor, Tensor] {
+  cellArgs('lstmCell', { gx, h, c, weightHh });
   const [hNew, cNew] = lstmCellOp(gx, h, c, weightHh) as [Tensor, Tensor];
   return [hNew, cNew];
 }
@@ -207,5 +211,16 @@ const gruCellOp = defineOp({
  * r = σ(gx_r + hp_r), z = σ(gx_z + hp_z), n = tanh(gx_n + r⊙hp_n), h' = (1 − z)⊙n + z⊙h.
  */
 export function gruCell(gx: Tensor, h: Tensor, weightHh: Tensor, biasHh?: Tensor | null): Tensor {
+  cellArgs('gruCell', biasHh === undefined || biasHh === null ? { gx, h, weightHh } : { gx, h, weightHh, biasHh });
   return gruCellOp(gx, h, weightHh, biasHh ?? null);
+}
+
+/** The fused cells' arguments: float tensors of one dtype (their kernels then check the shapes). */
+function cellArgs(op: string, args: Record<string, unknown>): void {
+  let first: Tensor | null = null;
+  for (const [name, t] of Object.entries(args)) {
+    assertFloat(op, name, t as Tensor);
+    if (first) assertSameDType(op, first, t as Tensor, ['gx', name]);
+    else first = t as Tensor;
+  }
 }

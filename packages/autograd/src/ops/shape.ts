@@ -5,11 +5,11 @@
  */
 import type { DType, FloatDType } from '../backend/index.js';
 import { allocate, formatShape, kernels, sizeOf } from '../backend/index.js';
-import { IndexError, ShapeError, ValueError } from '../errors.js';
+import { DTypeError, IndexError, ShapeError, ValueError } from '../errors.js';
 import { defineMultiOp, defineOp } from '../op.js';
 import { SliceGradient } from '../tape.js';
 import { Tensor } from '../tensor.js';
-import { assertSameDType, assertTensor, floatData, normalizeDim, wrap } from './util.js';
+import { assertFloat, assertSameDType, assertShapeArg, assertTensor, floatData, normalizeDim, wrap } from './util.js';
 import { describeValue } from '../validate.js';
 
 /** Resolves one -1 in a requested shape and checks the element count. */
@@ -41,6 +41,8 @@ const reshapeOp = defineOp({
 
 /** Same elements, new shape (one dim may be -1). Shares storage with x. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  assertTensor('reshape', 'input', x);
+  assertShapeArg('reshape', shape, true);
   return reshapeOp(x, shape, 'reshape');
 }
 
@@ -49,6 +51,7 @@ export const view = reshape;
 
 /** Collapses dims startDim..endDim into one. */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  assertTensor('flatten', 'input', x);
   if (x.ndim === 0) return reshapeOp(x, [1], 'flatten');
   const s = normalizeDim('flatten', startDim, x.ndim, x.shape);
   const e = normalizeDim('flatten', endDim, x.ndim, x.shape);
@@ -59,6 +62,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 
 /** Inserts a size-1 dim at `dim` (−ndim−1 ≤ dim ≤ ndim). */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
+  assertTensor('unsqueeze', 'input', x);
   const d = normalizeDim('unsqueeze', dim, x.ndim + 1, x.shape);
   const shape = [...x.shape];
   shape.splice(d, 0, 1);
@@ -67,6 +71,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 
 /** Removes size-1 dims: the given one (a no-op if its size is not 1, as in PyTorch), or all. */
 export function squeeze(x: Tensor, dim?: number): Tensor {
+  assertTensor('squeeze', 'input', x);
   if (dim === undefined) return reshapeOp(x, x.shape.filter((d) => d !== 1), 'squeeze');
   const d = normalizeDim('squeeze', dim, x.ndim, x.shape);
   if (x.shape[d] !== 1) return reshapeOp(x, x.shape, 'squeeze');
@@ -77,6 +82,7 @@ const permuteOp = defineOp({
   name: 'permute',
   forward(x: Tensor, dims: readonly number[]) {
     assertTensor('permute', 'input', x);
+    if (!Array.isArray(dims)) throw new IndexError('permute', `dims must be a list of integers, got ${describeValue(dims)}`);
     if (dims.length !== x.ndim) throw new IndexError('permute', `expected ${x.ndim} dims for shape ${formatShape(x.shape)}, got ${JSON.stringify(dims)}`);
     const perm = dims.map((d) => normalizeDim('permute', d, x.ndim, x.shape));
     if (new Set(perm).size !== perm.length) throw new IndexError('permute', `dims ${JSON.stringify(dims)} repeat a dimension`);
@@ -97,6 +103,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 
 /** Swaps two dims. */
 export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
+  assertTensor('transpose', 'input', x);
   if (x.ndim < 2 && dim0 === -2 && dim1 === -1) return permuteOp(x, x.shape.map((_, i) => i));
   const a = normalizeDim('transpose', dim0, x.ndim, x.shape);
   const b = normalizeDim('transpose', dim1, x.ndim, x.shape);
@@ -161,7 +168,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   assertTensor('select', 'input', x);
   const d = normalizeDim('select', dim, x.ndim, x.shape);
   const n = x.shape[d]!;
-  if (!Number.isInteger(index) || index < -n || index >= n) throw new IndexError('select', `index ${index} is out of range for dim ${dim} of size ${n} (shape ${formatShape(x.shape)})`);
+  if (!Number.isInteger(index) || index < -n || index >= n) throw new IndexError('select', `index ${describeValue(index)} is out of range for dim ${dim} of size ${n} (shape ${formatShape(x.shape)})`);
   const i = index < 0 ? index + n : index;
   return squeeze(sliceOp(x, d, i, 1, 1), d);
 }
@@ -180,6 +187,8 @@ const expandOp = defineOp({
 /** Broadcasts x to `shape` (−1 keeps a size); copies, and sums the gradient back. */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   assertTensor('expand', 'input', x);
+  assertFloat('expand', 'input', x);
+  assertShapeArg('expand', shape, true);
   if (shape.length < x.ndim) throw new ShapeError('expand', `cannot expand ${formatShape(x.shape)} to fewer dims ${formatShape(shape)}`);
   const target = shape.map((d, i) => {
     const src = x.shape[i - (shape.length - x.ndim)];
@@ -317,7 +326,8 @@ const castOp = defineOp({
 
 /** Converts to another dtype (a copy; float→int32 truncates toward zero). Differentiable between float dtypes. */
 export function to(x: Tensor, dtype: DType): Tensor {
-  if (dtype !== 'float32' && dtype !== 'float64' && dtype !== 'int32') throw new ValueError('to', `unknown dtype '${String(dtype)}'`);
+  assertTensor('to', 'input', x);
+  if (dtype !== 'float32' && dtype !== 'float64' && dtype !== 'int32') throw new DTypeError('to', `unknown dtype ${describeValue(dtype)}; expected 'float32', 'float64' or 'int32'`);
   if (dtype === 'int32') {
     const out = new Int32Array(x.size);
     for (let i = 0; i < x.size; i++) out[i] = Math.trunc(x.data[i]!);

@@ -8,6 +8,7 @@ import { allocate, kernels } from '../backend/index.js';
 import { ValueError } from '../errors.js';
 import { defineOp } from '../op.js';
 import type { Tensor } from '../tensor.js';
+import { checkOptions, describeValue, optionalChoice } from '../validate.js';
 import { assertFiniteNumber, assertFloat, floatData, wrap } from './util.js';
 
 /** Builds the op for one entry of the unary kernel table. */
@@ -93,6 +94,7 @@ export const clone = (x: Tensor): Tensor => cloneOp(x);
  * β = 1, threshold = 20 by default); d/dx = σ(βx).
  */
 export function softplus(x: Tensor, options: { beta?: number; threshold?: number } = {}): Tensor {
+  checkOptions('softplus', options, ['beta', 'threshold']);
   const beta = assertFiniteNumber('softplus', 'beta', options.beta ?? 1);
   const threshold = assertFiniteNumber('softplus', 'threshold', options.threshold ?? 20);
   return softplusOp(x, beta, threshold);
@@ -103,8 +105,8 @@ export function softplus(x: Tensor, options: { beta?: number; threshold?: number
  * `approximate: 'tanh'`: 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))) (Hendrycks & Gimpel 2016).
  */
 export function gelu(x: Tensor, options: { approximate?: 'none' | 'tanh' } = {}): Tensor {
-  const mode = options.approximate ?? 'none';
-  if (mode !== 'none' && mode !== 'tanh') throw new ValueError('gelu', `approximate must be 'none' or 'tanh', got '${String(mode)}'`);
+  checkOptions('gelu', options, ['approximate']);
+  const mode = optionalChoice('gelu', 'approximate', options.approximate, ['none', 'tanh'], 'none');
   return mode === 'tanh' ? geluTanhOp(x) : geluOp(x);
 }
 
@@ -120,7 +122,7 @@ export function elu(x: Tensor, alpha = 1): Tensor {
 
 /** xᵖ for a number p; d/dx = p·x^{p−1} (0 when p = 0). */
 export function powScalar(x: Tensor, p: number): Tensor {
-  if (typeof p !== 'number' || Number.isNaN(p)) throw new ValueError('pow', `exponent must be a number, got ${String(p)}`);
+  if (typeof p !== 'number' || Number.isNaN(p)) throw new ValueError('pow', `exponent must be a number, got ${describeValue(p)}`);
   return powScalarOp(x, p);
 }
 
@@ -131,7 +133,7 @@ export function powScalar(x: Tensor, p: number): Tensor {
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
-  if (typeof lo !== 'number' || typeof hi !== 'number' || Number.isNaN(lo) || Number.isNaN(hi)) throw new ValueError('clamp', `bounds must be numbers, got min=${String(min)} max=${String(max)}`);
+  if (typeof lo !== 'number' || typeof hi !== 'number' || Number.isNaN(lo) || Number.isNaN(hi)) throw new ValueError('clamp', `bounds must be numbers, got min=${describeValue(min)} max=${describeValue(max)}`);
   if (min == null && max == null) throw new ValueError('clamp', 'at least one of min and max must be given');
   return clampOp(x, lo, hi);
 }

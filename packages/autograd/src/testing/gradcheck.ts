@@ -14,6 +14,8 @@ import { randn } from '../creation.js';
 import { Generator } from '../random.js';
 import { noGrad } from '../tape.js';
 import { Tensor } from '../tensor.js';
+import { ValueError } from '../errors.js';
+import { checkOptions, describeValue, optionalBoolean, optionalNumber, requireFunction } from '../validate.js';
 
 /** Tolerances and step of gradcheck. */
 export interface GradcheckOptions {
@@ -56,9 +58,14 @@ function weightedSum(outs: readonly Tensor[], ups: readonly Tensor[]): number {
 
 /** Checks the gradients of `fn` at `inputs` (float64, requiresGrad) against central differences. */
 export function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckResult {
-  const eps = options.eps ?? 1e-6;
-  const atol = options.atol ?? 1e-5;
-  const rtol = options.rtol ?? 1e-3;
+  requireFunction('gradcheck', 'fn', fn);
+  if (!Array.isArray(inputs) || inputs.some((t) => !(t instanceof Tensor))) throw new ValueError('gradcheck', `inputs must be a list of tensors, got ${describeValue(inputs)}`);
+  checkOptions('gradcheck', options, ['eps', 'atol', 'rtol', 'seed', 'raiseException']);
+  const eps = optionalNumber('gradcheck', 'eps', options.eps, 1e-6, { min: 0, minExclusive: true });
+  const atol = optionalNumber('gradcheck', 'atol', options.atol, 1e-5, { min: 0 });
+  const rtol = optionalNumber('gradcheck', 'rtol', options.rtol, 1e-3, { min: 0 });
+  const seed = optionalNumber('gradcheck', 'seed', options.seed, 0, { integer: true });
+  const raise = optionalBoolean('gradcheck', 'raiseException', options.raiseException, true);
   inputs.forEach((t, i) => {
     if (t.requiresGrad && t.dtype !== 'float64') throw new GradcheckError('gradcheck', `input ${i} is ${t.dtype}; gradcheck needs float64 inputs for accurate differences`);
   });
@@ -66,12 +73,16 @@ export function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckO
   if (checked.length === 0) throw new GradcheckError('gradcheck', 'no input requires grad');
   // Fresh leaves with their own storage: perturbing one input must not move another that shares its data.
   const leaves = inputs.map((t) => (t.requiresGrad ? new Tensor(t.data.slice(), t.shape, true) : t));
-  const asList = (r: Tensor | readonly Tensor[]) => (r instanceof Tensor ? [r] : [...r]);
+  const asList = (r: Tensor | readonly Tensor[]) => {
+    const list = r instanceof Tensor ? [r] : Array.isArray(r) ? [...r] : null;
+    if (!list || list.some((o) => !(o instanceof Tensor) || o.dtype === 'int32')) throw new ValueError('gradcheck', `fn must return a float tensor or a list of float tensors, got ${describeValue(r)}`);
+    return list;
+  };
   const outs = asList(fn(...leaves));
-  const gen = new Generator(options.seed ?? 0);
+  const gen = new Generator(seed);
   const ups = outs.map((o) => randn(o.shape, { dtype: 'float64', generator: gen }));
   const used = outs.filter((o) => o.requiresGrad);
-  const analytic = used.length === 0 ? checked.map((i) => new Tensor(new Float64Array(inputs[i]!.size), inputs[i]!.shape)) : gradients(used, checked.map((i) => leaves[i]!), { gradOutputs: outs.map((o, k) => (o.requiresGrad ? ups[k]! : null)).filter((u): u is Tensor => u !== null) });
+  const analytic = used.length === 0 ? checked.map((i) => new Tensor(new Float64Array(inputs[i]!.size), inputs[i]!.shape)) : gradients(used, checked.map((i) => leaves[i]!), { gradOutputs: outs.map((o, k) => (o.requiresGrad ? ups[k]! : null)).filter((u): u is Tensor => u !== null), allowUnused: true, materializeGrads: true });
   let maxAbsError = 0;
   let message: string | undefined;
   noGrad(() => {
@@ -95,6 +106,6 @@ export function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckO
     });
   });
   const result: GradcheckResult = { passed: message === undefined, maxAbsError, ...(message ? { message } : {}) };
-  if (!result.passed && (options.raiseException ?? true)) throw new GradcheckError('gradcheck', message!);
+  if (!result.passed && raise) throw new GradcheckError('gradcheck', message!);
   return result;
 }
