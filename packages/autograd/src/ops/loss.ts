@@ -221,7 +221,8 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: ClassLossO
     return probabilityCrossEntropy(logits, target, classDim, eps, options.weight, reduction);
   }
   const logp = logSoftmax(logits, classDim);
-  const nll = nllLoss(logp, target, { ...options, reduction });
+  const { labelSmoothing: _smoothing, ...nllOptions } = options;
+  const nll = nllLoss(logp, target, { ...nllOptions, reduction });
   if (eps === 0) return nll;
   const { input2d, targets, batchShape } = flattenClasses('crossEntropy', logp, target);
   const C = input2d.shape[1]!;
