@@ -1,30 +1,40 @@
 /**
  * Module: the base of every layer. Parameters and submodules are discovered
- * from the module's own properties — a Parameter, a Module, or an array or
- * Map of them — in declaration order, so there is no registration list to
- * keep in sync. Names follow PyTorch (`rnn.weight_ih_l0`, `layers.0.bias`).
+ * from the module's own properties — a Parameter, a Module, or an array, Map
+ * or plain object of them (nested containers too, like PyTorch's ModuleList
+ * and ModuleDict) — in declaration order, so there is no registration list to
+ * keep in sync. Names follow PyTorch (`rnn.weight_ih_l0`, `layers.0.bias`,
+ * `heads.left.weight`). A module or parameter reachable twice (a layer used
+ * twice, weight tying) is listed once, under its first name, as in PyTorch.
  */
-import type { Tensor } from '@tapegrad/autograd';
-import { ValueError, formatShape } from '@tapegrad/autograd';
+import { Tensor, ValueError, checkOptions, describeValue, formatShape, optionalBoolean } from '@tapegrad/autograd';
 import { Parameter } from './parameter.js';
 
 type Child = Module | Parameter;
 
-function entriesOf(value: unknown): [string, Child][] | null {
+/** Plain objects (`{}` literals, null-prototype objects) hold children like a ModuleDict. */
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** The modules and parameters inside a property value, with their dotted sub-names. */
+function entriesOf(value: unknown, seen: Set<unknown> = new Set()): [string, Child][] | null {
   if (value instanceof Module || value instanceof Parameter) return [['', value]];
-  if (Array.isArray(value)) {
-    const out: [string, Child][] = [];
-    value.forEach((v, i) => {
-      if (v instanceof Module || v instanceof Parameter) out.push([String(i), v]);
-    });
-    return out.length ? out : null;
+  let items: [string, unknown][];
+  if (Array.isArray(value)) items = value.map((v, i) => [String(i), v]);
+  else if (value instanceof Map) items = [...value].map(([k, v]) => [String(k), v]);
+  else if (isPlainObject(value)) items = Object.keys(value).map((k) => [k, value[k]]);
+  else return null;
+  if (seen.has(value)) return null;
+  seen.add(value);
+  const out: [string, Child][] = [];
+  for (const [k, v] of items) {
+    const inner = entriesOf(v, seen);
+    if (inner) for (const [sub, child] of inner) out.push([sub ? `${k}.${sub}` : k, child]);
   }
-  if (value instanceof Map) {
-    const out: [string, Child][] = [];
-    for (const [k, v] of value) if (v instanceof Module || v instanceof Parameter) out.push([String(k), v]);
-    return out.length ? out : null;
-  }
-  return null;
+  return out.length ? out : null;
 }
 
 /** Base class of layers and models; see the file comment for how parameters are found. */
@@ -47,7 +57,11 @@ export abstract class Module {
   namedParameters(prefix = ''): [string, Parameter][] {
     const out: [string, Parameter][] = [];
     const seen = new Set<Parameter>();
+    const visited = new Set<Module>();
     const walk = (m: Module, pre: string) => {
+      // A module reachable twice (used twice, or a cycle) is walked once.
+      if (visited.has(m)) return;
+      visited.add(m);
       for (const [name, child] of m.members()) {
         const full = pre ? `${pre}.${name}` : name;
         if (child instanceof Parameter) {
@@ -73,10 +87,17 @@ export abstract class Module {
   children(): Module[] {
     return this.namedChildren().map(([, m]) => m);
   }
-  /** This module and every descendant, depth first, with dotted names ('' for this one). */
+  /** This module and every descendant, depth first, with dotted names ('' for this one); each module once. */
   namedModules(prefix = ''): [string, Module][] {
-    const out: [string, Module][] = [[prefix, this]];
-    for (const [name, child] of this.namedChildren()) out.push(...child.namedModules(prefix ? `${prefix}.${name}` : name));
+    const out: [string, Module][] = [];
+    const visited = new Set<Module>();
+    const walk = (m: Module, name: string) => {
+      if (visited.has(m)) return;
+      visited.add(m);
+      out.push([name, m]);
+      for (const [child, c] of m.namedChildren()) walk(c, name ? `${name}.${child}` : child);
+    };
+    walk(this, prefix);
     return out;
   }
   modules(): Module[] {
@@ -94,17 +115,25 @@ export abstract class Module {
 
   /** Clears every parameter's gradient (null by default, or zeros in place). */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
+    checkOptions('Module.zeroGrad', options, ['setToNone']);
+    const setToNone = optionalBoolean('Module.zeroGrad', 'setToNone', options.setToNone, true);
     for (const p of this.parameters()) {
       if (!p.grad) continue;
-      if (options.setToNone ?? true) p.grad = null;
+      if (setToNone) p.grad = null;
       else p.grad.data.fill(0);
     }
   }
 
   /** Calls fn on every module (children first, then this one), like torch's apply. */
   apply(fn: (m: Module) => void): this {
-    for (const c of this.children()) c.apply(fn);
-    fn(this);
+    const visited = new Set<Module>();
+    const walk = (m: Module) => {
+      if (visited.has(m)) return;
+      visited.add(m);
+      for (const c of m.children()) walk(c);
+      fn(m);
+    };
+    walk(this);
     return this;
   }
 
@@ -126,22 +155,33 @@ export abstract class Module {
    * and on any problem it throws naming the key, leaving the module unchanged.
    */
   loadStateDict(sd: Record<string, Tensor>, options: { strict?: boolean } = {}): { missing: string[]; unexpected: string[] } {
-    const strict = options.strict ?? true;
+    const fn = 'loadStateDict';
+    if (sd === null || typeof sd !== 'object' || Array.isArray(sd)) throw new ValueError(fn, `expected an object of named tensors, got ${describeValue(sd)}`);
+    checkOptions(fn, options, ['strict']);
+    const strict = optionalBoolean(fn, 'strict', options.strict, true);
     const named = new Map(this.namedParameters());
-    const missing = [...named.keys()].filter((k) => !(k in sd));
-    const unexpected = Object.keys(sd).filter((k) => !named.has(k));
+    // Own keys only: "__proto__" or "constructor" in a file are unexpected keys like any other.
+    const keys = Object.keys(sd);
+    const has = (k: string) => Object.prototype.hasOwnProperty.call(sd, k);
+    const missing = [...named.keys()].filter((k) => !has(k));
+    const unexpected = keys.filter((k) => !named.has(k));
     if (strict && (missing.length || unexpected.length)) {
       const parts = [missing.length ? `missing keys: ${missing.join(', ')}` : '', unexpected.length ? `unexpected keys: ${unexpected.join(', ')}` : ''].filter(Boolean);
-      throw new ValueError('loadStateDict', parts.join('; '));
+      throw new ValueError(fn, parts.join('; '));
     }
-    for (const [k, t] of Object.entries(sd)) {
+    // Validate every entry before writing any: a bad one must not leave the module half-loaded.
+    const writes: [Parameter, Tensor][] = [];
+    for (const k of keys) {
       const p = named.get(k);
       if (!p) continue;
-      if (!t || typeof t !== 'object' || !('shape' in t)) throw new ValueError('loadStateDict', `'${k}' is not a tensor`);
-      if (t.shape.join() !== p.shape.join()) throw new ValueError('loadStateDict', `shape mismatch for '${k}': checkpoint ${formatShape(t.shape)}, model ${formatShape(p.shape)}`);
-      if (t.dtype !== p.dtype) throw new ValueError('loadStateDict', `dtype mismatch for '${k}': checkpoint ${t.dtype}, model ${p.dtype}`);
+      const t: unknown = sd[k];
+      if (!(t instanceof Tensor)) throw new ValueError(fn, `'${k}' is not a tensor (got ${describeValue(t)})`);
+      if (t.shape.join() !== p.shape.join()) throw new ValueError(fn, `shape mismatch for '${k}': checkpoint ${formatShape(t.shape)}, model ${formatShape(p.shape)}`);
+      if (t.dtype !== p.dtype) throw new ValueError(fn, `dtype mismatch for '${k}': checkpoint ${t.dtype}, model ${p.dtype}`);
+      if (t.data.length !== p.size) throw new ValueError(fn, `'${k}' holds ${t.data.length} values but its shape ${formatShape(t.shape)} needs ${p.size}`);
+      writes.push([p, t]);
     }
-    for (const [k, t] of Object.entries(sd)) named.get(k)?.data.set(t.data);
+    for (const [p, t] of writes) p.data.set(t.data);
     return { missing, unexpected };
   }
 

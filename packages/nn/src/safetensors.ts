@@ -5,36 +5,47 @@
  *   rest      the raw little-endian tensor bytes; offsets are relative to here
  * Writing emits F32/F64/I32 (header padded with spaces to 8-byte alignment,
  * tensors in name order). Reading also accepts F16, BF16 (→ float32) and I64
- * (→ int32 when in range). Every inconsistency — short file, header that does
- * not parse or lies about sizes, overlapping or out-of-bounds offsets — raises
- * a CheckpointError naming the tensor and the problem.
+ * (→ int32 when in range). The whole header is validated first, as strictly
+ * as the reference reader (see safetensors-header.ts), and only then is any
+ * tensor allocated: what is allocated is bounded by the file's own size.
+ * Every problem raises a CheckpointError naming the file, the tensor and why.
  */
 import type { DataArray } from '@tapegrad/autograd';
-import { Tensor, TapegradError } from '@tapegrad/autograd';
+import { Tensor } from '@tapegrad/autograd';
+import { CheckpointError } from './checkpoint-error.js';
+import { DTYPE_BYTES, readHeader } from './safetensors-header.js';
 
-/** A checkpoint that cannot be read or does not fit the module; the message names the tensor and the problem. */
-export class CheckpointError extends TapegradError {
-  override name = 'CheckpointError';
-}
-
-const ITEM: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4 };
-const MAX_HEADER = 100 * 1024 * 1024;
+export { CheckpointError } from './checkpoint-error.js';
 
 function dtypeCode(t: Tensor): string {
   return t.dtype === 'float64' ? 'F64' : t.dtype === 'float32' ? 'F32' : 'I32';
 }
 
-/** Serializes named tensors (and optional string metadata) to safetensors bytes. */
+/** Checks that metadata is a string → string object (the only kind the format and the Python reader accept). */
+function checkMetadata(op: string, metadata: unknown): Record<string, string> | undefined {
+  if (metadata === undefined) return undefined;
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) throw new CheckpointError(op, `metadata must be an object of strings, got ${metadata === null ? 'null' : Array.isArray(metadata) ? 'an array' : typeof metadata}`);
+  for (const [k, v] of Object.entries(metadata)) {
+    if (typeof v !== 'string') throw new CheckpointError(op, `metadata '${k}' must be a string (safetensors metadata is string → string; use String(v) or JSON.stringify), got ${typeof v}`);
+  }
+  return metadata as Record<string, string>;
+}
+
+/** Serializes named tensors (and optional string → string metadata) to safetensors bytes. */
 export function serializeSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
+  const op = 'serializeSafetensors';
+  if (tensors === null || typeof tensors !== 'object') throw new CheckpointError(op, `expected an object of named tensors, got ${tensors === null ? 'null' : typeof tensors}`);
+  const meta = checkMetadata(op, metadata);
   const names = Object.keys(tensors).sort();
-  const header: Record<string, unknown> = {};
-  if (metadata) header.__metadata__ = metadata;
+  const header: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  if (meta) header.__metadata__ = { ...meta };
   let offset = 0;
   for (const name of names) {
-    const t = tensors[name]!;
-    if (!(t instanceof Tensor)) throw new CheckpointError('serializeSafetensors', `'${name}' is not a Tensor`);
-    const bytes = t.size * ITEM[dtypeCode(t)]!;
-    header[name] = { dtype: dtypeCode(t), shape: [...t.shape], data_offsets: [offset, offset + bytes] };
+    const t = tensors[name];
+    if (name === '__metadata__') throw new CheckpointError(op, "'__metadata__' is reserved and cannot name a tensor");
+    if (!(t instanceof Tensor)) throw new CheckpointError(op, `'${name}' is not a Tensor`);
+    const bytes = t.size * DTYPE_BYTES[dtypeCode(t)]!;
+    Object.defineProperty(header, name, { value: { dtype: dtypeCode(t), shape: [...t.shape], data_offsets: [offset, offset + bytes] }, enumerable: true });
     offset += bytes;
   }
   let json = JSON.stringify(header);
@@ -61,6 +72,9 @@ export function serializeSafetensors(tensors: Record<string, Tensor>, metadata?:
   return out;
 }
 
+const BF16_BITS = new Uint32Array(1);
+const BF16_VALUE = new Float32Array(BF16_BITS.buffer);
+
 function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
@@ -70,59 +84,37 @@ function halfToFloat(h: number): number {
   return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
-/** The tensors and metadata of a safetensors file. */
+/** The tensors and metadata of a safetensors file (null-prototype records: any name is just a key). */
 export interface ParsedSafetensors {
   tensors: Record<string, Tensor>;
   metadata: Record<string, string>;
 }
 
-/** Parses safetensors bytes, checking every size and offset against the buffer. */
+/** Parses safetensors bytes: the header is validated whole (readHeader) before any tensor is allocated. */
 export function parseSafetensors(bytes: Uint8Array, source = 'buffer'): ParsedSafetensors {
   const op = 'loadSafetensors';
-  if (bytes.length < 8) throw new CheckpointError(op, `${source}: ${bytes.length} bytes is too short for a safetensors file (needs an 8-byte header length)`);
+  if (!(bytes instanceof Uint8Array)) throw new CheckpointError(op, `expected a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
+  const { entries, metadata, dataStart } = readHeader(bytes, source);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = Number(view.getBigUint64(0, true));
-  if (n > MAX_HEADER || 8 + n > bytes.length) throw new CheckpointError(op, `${source}: header length ${n} exceeds the file (${bytes.length} bytes): truncated or not a safetensors file`);
-  let header: Record<string, unknown>;
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n))) as Record<string, unknown>;
-  } catch (e) {
-    throw new CheckpointError(op, `${source}: header is not valid UTF-8 JSON (${(e as Error).message})`);
-  }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new CheckpointError(op, `${source}: header must be a JSON object`);
-  const dataLen = bytes.length - 8 - n;
-  const base = 8 + n;
-  const tensors: Record<string, Tensor> = {};
-  let metadata: Record<string, string> = {};
-  const ranges: [number, number, string][] = [];
-  for (const [name, info] of Object.entries(header)) {
-    if (name === '__metadata__') {
-      metadata = info as Record<string, string>;
-      continue;
-    }
-    const { dtype, shape, data_offsets } = (info ?? {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof dtype !== 'string' || !(dtype in ITEM)) throw new CheckpointError(op, `${source}: tensor '${name}' has unsupported dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(ITEM).join(', ')})`);
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw new CheckpointError(op, `${source}: tensor '${name}' has invalid shape ${JSON.stringify(shape)}`);
-    if (!Array.isArray(data_offsets) || data_offsets.length !== 2 || !data_offsets.every((o) => Number.isInteger(o) && o >= 0)) throw new CheckpointError(op, `${source}: tensor '${name}' has invalid data_offsets ${JSON.stringify(data_offsets)}`);
-    const [begin, end] = data_offsets as [number, number];
-    const count = (shape as number[]).reduce((p, d) => p * d, 1);
-    const item = ITEM[dtype]!;
-    if (end < begin || end - begin !== count * item) throw new CheckpointError(op, `${source}: tensor '${name}' claims ${end - begin} bytes at [${begin}, ${end}) but ${dtype} ${JSON.stringify(shape)} needs ${count * item}`);
-    if (end > dataLen) throw new CheckpointError(op, `${source}: tensor '${name}' ends at byte ${end} but the data section has ${dataLen} bytes: truncated file`);
-    ranges.push([begin, end, name]);
+  const tensors = Object.create(null) as Record<string, Tensor>;
+  for (const { name, dtype, shape, size: count, begin } of entries) {
     let data: DataArray;
-    const p = base + begin;
+    const p = dataStart + begin;
     if (dtype === 'F64') {
       data = new Float64Array(count);
       for (let i = 0; i < count; i++) data[i] = view.getFloat64(p + 8 * i, true);
     } else if (dtype === 'F32') {
       data = new Float32Array(count);
       for (let i = 0; i < count; i++) data[i] = view.getFloat32(p + 4 * i, true);
-    } else if (dtype === 'F16' || dtype === 'BF16') {
+    } else if (dtype === 'F16') {
+      data = new Float32Array(count);
+      for (let i = 0; i < count; i++) data[i] = halfToFloat(view.getUint16(p + 2 * i, true));
+    } else if (dtype === 'BF16') {
+      // bfloat16 is the top half of a float32: widen through one shared word.
       data = new Float32Array(count);
       for (let i = 0; i < count; i++) {
-        const h = view.getUint16(p + 2 * i, true);
-        data[i] = dtype === 'F16' ? halfToFloat(h) : new Float32Array(new Uint32Array([h << 16]).buffer)[0]!;
+        BF16_BITS[0] = view.getUint16(p + 2 * i, true) << 16;
+        data[i] = BF16_VALUE[0]!;
       }
     } else if (dtype === 'I32') {
       data = new Int32Array(count);
@@ -135,11 +127,7 @@ export function parseSafetensors(bytes: Uint8Array, source = 'buffer'): ParsedSa
         data[i] = Number(v);
       }
     }
-    tensors[name] = new Tensor(data, shape as number[]);
-  }
-  ranges.sort((a, b) => a[0] - b[0]);
-  for (let i = 1; i < ranges.length; i++) {
-    if (ranges[i]![0] < ranges[i - 1]![1]) throw new CheckpointError(op, `${source}: tensors '${ranges[i - 1]![2]}' and '${ranges[i]![2]}' overlap in the data section`);
+    Object.defineProperty(tensors, name, { value: new Tensor(data, shape), enumerable: true, writable: true, configurable: true });
   }
   return { tensors, metadata };
 }
