@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { afterAll, describe, it } from 'vitest';
 import * as T from '@tapegrad/autograd';
 import type { Outcomes } from './harness.js';
-import { anyArg, callChecked, mergeOutcomes } from './harness.js';
+import { FUZZ_SCALE, anyArg, callChecked, mergeOutcomes } from './harness.js';
 import { record } from './outcomes.js';
 
 type Fn = (...a: unknown[]) => unknown;
@@ -37,7 +37,7 @@ const METHODS: [string, number][] = [
 ];
 
 const outcomes: Outcomes = new Map();
-const RUNS = 150;
+const RUNS = 150 * FUZZ_SCALE;
 
 describe('fuzz: autograd public API', () => {
   afterAll(() => record('autograd', outcomes));
@@ -76,7 +76,7 @@ describe('fuzz: autograd public API', () => {
         // Accepted or not, the stream must go on with finite draws (an all-zero state would hang normal()).
         for (let i = 0; i < 4; i++) if (!Number.isFinite(g.normal())) throw new Error(`setState(${String(state)}) led to a non-finite draw`);
       }),
-      { numRuns: 300 },
+      { numRuns: 300 * FUZZ_SCALE },
     );
     mergeOutcomes(outcomes, local);
   });

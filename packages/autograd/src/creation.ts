@@ -125,32 +125,37 @@ function factoryOptions(fn: string, options: TensorOptions, allowed: readonly DT
 
 /** A tensor filled with `value`. */
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
-  checkShape('full', shape);
-  const { dtype, requiresGrad } = factoryOptions('full', options);
-  if (typeof value !== 'number') throw new ValueError('full', `value must be a number, got ${describeValue(value)}`);
-  if (dtype === 'int32') checkInt32('full', 'value', value);
+  return filled('full', shape, value, options);
+}
+
+/** full() under the name of the factory the user called (errors say `zeros:`, not `full:`). */
+function filled(fn: string, shape: readonly number[], value: number, options: TensorOptions): Tensor {
+  checkShape(fn, shape);
+  const { dtype, requiresGrad } = factoryOptions(fn, options);
+  if (typeof value !== 'number') throw new ValueError(fn, `value must be a number, got ${describeValue(value)}`);
+  if (dtype === 'int32') checkInt32(fn, 'value', value);
   const data = allocate(dtype, sizeOf(shape));
   if (value !== 0) data.fill(value);
   return new Tensor(data, shape, requiresGrad);
 }
 /** Zeros of `shape`. */
-export const zeros = (shape: readonly number[], options: TensorOptions = {}): Tensor => full(shape, 0, options);
+export const zeros = (shape: readonly number[], options: TensorOptions = {}): Tensor => filled('zeros', shape, 0, options);
 /** Ones of `shape`. */
-export const ones = (shape: readonly number[], options: TensorOptions = {}): Tensor => full(shape, 1, options);
+export const ones = (shape: readonly number[], options: TensorOptions = {}): Tensor => filled('ones', shape, 1, options);
 /** Zeros with x's shape and dtype. */
 export const zerosLike = (x: Tensor, options: TensorOptions = {}): Tensor => {
   const o = likeOptions('zerosLike', x, options);
-  return full(x.shape, 0, o);
+  return filled('zerosLike', x.shape, 0, o);
 };
 /** Ones with x's shape and dtype. */
 export const onesLike = (x: Tensor, options: TensorOptions = {}): Tensor => {
   const o = likeOptions('onesLike', x, options);
-  return full(x.shape, 1, o);
+  return filled('onesLike', x.shape, 1, o);
 };
 /** `value` everywhere, with x's shape and dtype. */
 export const fullLike = (x: Tensor, value: number, options: TensorOptions = {}): Tensor => {
   const o = likeOptions('fullLike', x, options);
-  return full(x.shape, value, o);
+  return filled('fullLike', x.shape, value, o);
 };
 
 /** x's dtype unless the options name another; checks that x is a tensor and the options an object. */

@@ -1,7 +1,7 @@
 /** Feed-forward layers and activation modules, PyTorch layouts and default inits. */
-import type { FloatDType, Generator, Tensor } from '@tapegrad/autograd';
+import type { FloatArray, FloatDType, Generator, Tensor } from '@tapegrad/autograd';
 import * as T from '@tapegrad/autograd';
-import { ValueError, defaultGenerator } from '@tapegrad/autograd';
+import { ValueError, checkOptions, defaultGenerator, describeValue, optionalBoolean, optionalChoice, requireNumber } from '@tapegrad/autograd';
 import { kaimingUniform, normal, ones, uniform, zeros } from './init.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
@@ -14,13 +14,24 @@ export interface LayerOptions {
 
 /** An uninitialized parameter of the given shape. */
 export function emptyParameter(shape: readonly number[], dtype: FloatDType = 'float32'): Parameter {
-  const size = shape.reduce((p, d) => p * d, 1);
-  return new Parameter(dtype === 'float64' ? new Float64Array(size) : new Float32Array(size), shape);
+  // zeros() validates the shape and refuses sizes no tensor can hold, before allocating.
+  return new Parameter(T.zeros(shape, { dtype }).data as FloatArray, shape);
 }
 
 function positiveInt(op: string, name: string, v: number): number {
-  if (!Number.isInteger(v) || v < 1) throw new ValueError(op, `${name} must be a positive integer, got ${v}`);
-  return v;
+  return requireNumber(op, name, v, { integer: true, min: 1 });
+}
+
+/**
+ * Validates a layer's options object: known keys only, `dtype` float32 or
+ * float64, `generator` a Generator, and the named booleans booleans.
+ */
+export function layerOptions(fn: string, options: unknown, known: readonly string[], booleans: readonly string[] = []): void {
+  checkOptions(fn, options, known);
+  const o = (options ?? {}) as Record<string, unknown>;
+  optionalChoice(fn, 'dtype', o.dtype, ['float32', 'float64'], 'float32');
+  if (o.generator !== undefined && !(o.generator instanceof T.Generator)) throw new ValueError(fn, `generator must be a Generator, got ${describeValue(o.generator)}`);
+  for (const b of booleans) optionalBoolean(fn, b, o[b], false);
 }
 
 /**
@@ -32,6 +43,7 @@ export class Linear extends Module {
   bias: Parameter | null;
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: LayerOptions & { bias?: boolean } = {}) {
     super();
+    layerOptions('Linear', options, ['dtype', 'generator', 'bias'], ['bias']);
     positiveInt('Linear', 'inFeatures', inFeatures);
     positiveInt('Linear', 'outFeatures', outFeatures);
     this.weight = emptyParameter([outFeatures, inFeatures], options.dtype);
@@ -55,6 +67,7 @@ export class Embedding extends Module {
   weight: Parameter;
   constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: LayerOptions = {}) {
     super();
+    layerOptions('Embedding', options, ['dtype', 'generator']);
     positiveInt('Embedding', 'numEmbeddings', numEmbeddings);
     positiveInt('Embedding', 'embeddingDim', embeddingDim);
     this.weight = emptyParameter([numEmbeddings, embeddingDim], options.dtype);
@@ -77,7 +90,8 @@ export class Dropout extends Module {
   private readonly generator: Generator;
   constructor(readonly p = 0.5, options: { generator?: Generator } = {}) {
     super();
-    if (!(p >= 0 && p < 1)) throw new ValueError('Dropout', `p must be in [0, 1), got ${p}`);
+    requireNumber('Dropout', 'p', p, { min: 0, max: 1, maxExclusive: true });
+    layerOptions('Dropout', options, ['generator']);
     this.generator = options.generator ?? defaultGenerator;
   }
   forward(x: Tensor): Tensor {
@@ -107,14 +121,26 @@ export class Sequential extends Module {
   readonly layers: (Module & Layer)[];
   constructor(...layers: (Module & Layer)[]) {
     super();
+    layers.forEach((l, i) => {
+      if (!(l instanceof Module) || typeof (l as Partial<Layer>).forward !== 'function') throw new ValueError('Sequential', `layer ${i} must be a Module with a forward(x) method, got ${describeValue(l)}`);
+    });
     this.layers = layers;
   }
   forward(x: Tensor): Tensor {
     return this.layers.reduce((h, l) => l.forward(h), x);
   }
   override namedParameters(prefix = '') {
-    // PyTorch names Sequential children 0, 1, … (not layers.0).
-    return this.layers.flatMap((l, i) => l.namedParameters(prefix ? `${prefix}.${i}` : String(i)));
+    // PyTorch names Sequential children 0, 1, … (not layers.0), and lists a layer used twice once.
+    const seen = new Set<Parameter>();
+    const out: [string, Parameter][] = [];
+    this.layers.forEach((l, i) => {
+      for (const [name, p] of l.namedParameters(prefix ? `${prefix}.${i}` : String(i))) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        out.push([name, p]);
+      }
+    });
+    return out;
   }
   override namedChildren(): [string, Module][] {
     return this.layers.map((l, i) => [String(i), l]);
@@ -138,12 +164,16 @@ export class LayerNorm extends Module {
   readonly normalizedShape: number[];
   constructor(normalizedShape: number | readonly number[], readonly options: { eps?: number; elementwiseAffine?: boolean; dtype?: FloatDType } = {}) {
     super();
-    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+    layerOptions('LayerNorm', options, ['eps', 'elementwiseAffine', 'dtype'], ['elementwiseAffine']);
+    if (options.eps !== undefined) requireNumber('LayerNorm', 'eps', options.eps, { min: 0 });
+    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : Array.isArray(normalizedShape) ? [...normalizedShape] : [];
+    if (this.normalizedShape.length === 0 || !this.normalizedShape.every((d) => Number.isInteger(d) && d >= 1)) throw new ValueError('LayerNorm', `normalizedShape must be a positive integer or a non-empty list of them, got ${describeValue(normalizedShape)}`);
     const affine = options.elementwiseAffine ?? true;
     this.weight = affine ? ones(emptyParameter(this.normalizedShape, options.dtype)) as Parameter : null;
     this.bias = affine ? zeros(emptyParameter(this.normalizedShape, options.dtype)) as Parameter : null;
   }
   forward(x: Tensor): Tensor {
+    if (!(x instanceof T.Tensor)) throw new ValueError('LayerNorm', `input must be a Tensor, got ${describeValue(x)}`);
     const k = this.normalizedShape.length;
     if (x.shape.slice(-k).join() !== this.normalizedShape.join()) throw new ValueError('LayerNorm', `input's last dims ${JSON.stringify(x.shape.slice(-k))} do not match normalizedShape ${JSON.stringify(this.normalizedShape)}`);
     const dims = Array.from({ length: k }, (_, i) => x.ndim - k + i);
@@ -179,6 +209,7 @@ export class Sigmoid extends Module {
 export class GELU extends Module {
   constructor(readonly approximate: 'none' | 'tanh' = 'none') {
     super();
+    optionalChoice('GELU', 'approximate', approximate, ['none', 'tanh'], 'none');
   }
   forward(x: Tensor): Tensor {
     return T.gelu(x, { approximate: this.approximate });
@@ -188,6 +219,7 @@ export class GELU extends Module {
 export class LeakyReLU extends Module {
   constructor(readonly negativeSlope = 0.01) {
     super();
+    requireNumber('LeakyReLU', 'negativeSlope', negativeSlope);
   }
   forward(x: Tensor): Tensor {
     return T.leakyRelu(x, this.negativeSlope);
@@ -197,6 +229,7 @@ export class LeakyReLU extends Module {
 export class ELU extends Module {
   constructor(readonly alpha = 1) {
     super();
+    requireNumber('ELU', 'alpha', alpha);
   }
   forward(x: Tensor): Tensor {
     return T.elu(x, this.alpha);
@@ -206,6 +239,9 @@ export class ELU extends Module {
 export class Softplus extends Module {
   constructor(readonly options: { beta?: number; threshold?: number } = {}) {
     super();
+    checkOptions('Softplus', options, ['beta', 'threshold']);
+    if (options.beta !== undefined) requireNumber('Softplus', 'beta', options.beta);
+    if (options.threshold !== undefined) requireNumber('Softplus', 'threshold', options.threshold);
   }
   forward(x: Tensor): Tensor {
     return T.softplus(x, this.options);

@@ -4,7 +4,7 @@
  * their options fixed, like torch.nn.CrossEntropyLoss.
  */
 import type { ClassLossOptions, Reduction, Tensor } from '@tapegrad/autograd';
-import { bceWithLogits, crossEntropy, huberLoss, l1Loss, mseLoss, nllLoss, smoothL1Loss } from '@tapegrad/autograd';
+import { bceWithLogits, checkOptions, crossEntropy, huberLoss, l1Loss, mseLoss, nllLoss, smoothL1Loss } from '@tapegrad/autograd';
 import { Module } from './module.js';
 
 export { bceWithLogits, crossEntropy, huberLoss, l1Loss, mseLoss, nllLoss, smoothL1Loss };
@@ -14,6 +14,7 @@ export type { ClassLossOptions, Reduction };
 export class CrossEntropyLoss extends Module {
   constructor(readonly options: ClassLossOptions & { labelSmoothing?: number } = {}) {
     super();
+    checkOptions('CrossEntropyLoss', options, ['reduction', 'ignoreIndex', 'weight', 'labelSmoothing']);
   }
   forward(logits: Tensor, target: Tensor): Tensor {
     return crossEntropy(logits, target, this.options);
@@ -23,6 +24,7 @@ export class CrossEntropyLoss extends Module {
 export class NLLLoss extends Module {
   constructor(readonly options: ClassLossOptions = {}) {
     super();
+    checkOptions('NLLLoss', options, ['reduction', 'ignoreIndex', 'weight']);
   }
   forward(logProbs: Tensor, target: Tensor): Tensor {
     return nllLoss(logProbs, target, this.options);
@@ -32,6 +34,7 @@ export class NLLLoss extends Module {
 export class MSELoss extends Module {
   constructor(readonly options: { reduction?: Reduction } = {}) {
     super();
+    checkOptions('MSELoss', options, ['reduction']);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return mseLoss(input, target, this.options);
@@ -41,6 +44,7 @@ export class MSELoss extends Module {
 export class L1Loss extends Module {
   constructor(readonly options: { reduction?: Reduction } = {}) {
     super();
+    checkOptions('L1Loss', options, ['reduction']);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return l1Loss(input, target, this.options);
@@ -50,6 +54,7 @@ export class L1Loss extends Module {
 export class SmoothL1Loss extends Module {
   constructor(readonly options: { reduction?: Reduction; beta?: number } = {}) {
     super();
+    checkOptions('SmoothL1Loss', options, ['reduction', 'beta']);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return smoothL1Loss(input, target, this.options);
@@ -59,6 +64,7 @@ export class SmoothL1Loss extends Module {
 export class HuberLoss extends Module {
   constructor(readonly options: { reduction?: Reduction; delta?: number } = {}) {
     super();
+    checkOptions('HuberLoss', options, ['reduction', 'delta']);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return huberLoss(input, target, this.options);
@@ -68,6 +74,7 @@ export class HuberLoss extends Module {
 export class BCEWithLogitsLoss extends Module {
   constructor(readonly options: { reduction?: Reduction; weight?: Tensor; posWeight?: Tensor } = {}) {
     super();
+    checkOptions('BCEWithLogitsLoss', options, ['reduction', 'weight', 'posWeight']);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return bceWithLogits(input, target, this.options);

@@ -191,7 +191,7 @@ export abstract class Module {
    * the optimizer after converting: its state follows the parameters' dtype.
    */
   to(dtype: 'float32' | 'float64'): this {
-    if (dtype !== 'float32' && dtype !== 'float64') throw new ValueError('Module.to', `dtype must be 'float32' or 'float64', got '${String(dtype)}'`);
+    if (dtype !== 'float32' && dtype !== 'float64') throw new ValueError('Module.to', `dtype must be 'float32' or 'float64', got ${describeValue(dtype)}`);
     for (const p of this.parameters()) {
       if (p.dtype === dtype) continue;
       p.setData(dtype === 'float64' ? Float64Array.from(p.data) : Float32Array.from(p.data));

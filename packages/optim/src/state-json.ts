@@ -5,7 +5,7 @@
  * object `{ "$float": "NaN" | "Infinity" | "-Infinity" }` and read back
  * exactly. Every other value passes through unchanged.
  */
-import { ValueError } from '@tapegrad/autograd';
+import { ValueError, describeValue } from '@tapegrad/autograd';
 import type { Json } from './json.js';
 
 const TAG = '$float';
@@ -27,7 +27,7 @@ export function decodeNumber(fn: string, where: string, v: unknown): number {
       if (tag === '-Infinity') return -Infinity;
     }
   }
-  throw new ValueError(fn, `${where} must be a number, got ${JSON.stringify(v) ?? String(v)}`);
+  throw new ValueError(fn, `${where} must be a number, got ${describeValue(v)}`);
 }
 
 /** Deep copy of a JSON-like value with non-finite numbers tagged (clip states, hyper-parameters). */

@@ -10,6 +10,7 @@
  * allocation; a custom one may return new tensors instead.
  */
 import type { Tensor } from '@tapegrad/autograd';
+import { ValueError, describeValue } from '@tapegrad/autograd';
 import type { Json } from './json.js';
 import type { ClipReport, TensorClipReport } from './report.js';
 
@@ -62,6 +63,9 @@ export function passThroughReport(name: string, grads: readonly (Tensor | null)[
  * its norms are the first part's "before" and the last part's "after".
  */
 export function chain(...parts: GradientTransformation[]): GradientTransformation<Json[]> {
+  parts.forEach((p, i) => {
+    if (p === null || typeof p !== 'object' || typeof p.init !== 'function' || typeof p.update !== 'function' || typeof p.name !== 'string') throw new ValueError('chain', `part ${i} must be a gradient transformation (name, init, update), got ${describeValue(p)}`);
+  });
   return {
     name: `chain(${parts.map((p) => p.name).join(', ')})`,
     init: (params) => parts.map((p) => p.init(params)),

@@ -38,7 +38,7 @@ function reduce(op: string, loss: Tensor, reduction: Reduction): Tensor {
     case 'none':
       return loss;
     default:
-      throw new ValueError(op, `reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
+      throw new ValueError(op, `reduction must be 'mean', 'sum' or 'none', got ${describeValue(reduction)}`);
   }
 }
 
@@ -180,7 +180,7 @@ function constant(values: Float64Array, like: Tensor, shape: readonly number[]):
 function reduceWeighted(op: string, loss: Tensor, w: Float64Array, reduction: Reduction, batchShape: number[]): Tensor {
   if (reduction === 'none') return reshape(loss, batchShape);
   if (reduction === 'sum') return sum(loss);
-  if (reduction !== 'mean') throw new ValueError(op, `reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
+  if (reduction !== 'mean') throw new ValueError(op, `reduction must be 'mean', 'sum' or 'none', got ${describeValue(reduction)}`);
   let total = 0;
   for (let i = 0; i < w.length; i++) total += w[i]!;
   return div(sum(loss), total);

@@ -303,7 +303,7 @@ export function norm(x: Tensor, p: NormOrder = 2, dim?: DimArg | ReduceOptions, 
   const options = reductionArgs('norm', dim, keepdim);
   assertFloat('norm', 'input', x);
   const order = p === 'fro' ? 2 : p === 'inf' ? Infinity : p;
-  if (typeof order !== 'number' || !(order > 0)) throw new ValueError('norm', `p must be a positive number, Infinity or 'fro', got ${String(p)}`);
+  if (typeof order !== 'number' || !(order > 0)) throw new ValueError('norm', `p must be a positive number, Infinity or 'fro', got ${describeValue(p)}`);
   const dims = normalizeDims('norm', options.dim, x.shape);
   return normOp(x, order, dims, options.keepdim ?? false);
 }

@@ -5,9 +5,9 @@
  */
 import type { FloatDType, Generator, Tensor } from '@tapegrad/autograd';
 import * as T from '@tapegrad/autograd';
-import { ShapeError, ValueError, defaultGenerator, formatShape } from '@tapegrad/autograd';
+import { ShapeError, ValueError, checkOptions, defaultGenerator, describeValue, formatShape, optionalBoolean, optionalChoice, optionalNumber, requireNumber } from '@tapegrad/autograd';
 import { uniform } from '../init.js';
-import { dropout, emptyParameter } from '../layers.js';
+import { dropout, emptyParameter, layerOptions } from '../layers.js';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { gruStep, lstmStep, rnnStep } from './steps.js';
@@ -78,17 +78,15 @@ export abstract class RecurrentLayer extends Module {
   constructor(readonly kind: RecurrentKind, readonly inputSize: number, readonly hiddenSize: number, options: RecurrentOptions = {}) {
     super();
     const name = this.constructor.name;
-    for (const [k, v] of [['inputSize', inputSize], ['hiddenSize', hiddenSize], ['numLayers', options.numLayers ?? 1]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new ValueError(name, `${k} must be a positive integer, got ${v}`);
-    }
+    const known = ['numLayers', 'bidirectional', 'batchFirst', 'dropout', 'bias', 'fused', 'dtype', 'generator', ...(kind === 'rnn' ? ['nonlinearity'] : [])];
+    layerOptions(name, options, known, ['bidirectional', 'batchFirst', 'bias', 'fused']);
+    for (const [k, v] of [['inputSize', inputSize], ['hiddenSize', hiddenSize], ['numLayers', options.numLayers ?? 1]] as const) requireNumber(name, k, v, { integer: true, min: 1 });
     this.numLayers = options.numLayers ?? 1;
     this.bidirectional = options.bidirectional ?? false;
     this.batchFirst = options.batchFirst ?? false;
-    this.dropoutP = options.dropout ?? 0;
-    if (!(this.dropoutP >= 0 && this.dropoutP < 1)) throw new ValueError(name, `dropout must be in [0, 1), got ${this.dropoutP}`);
+    this.dropoutP = optionalNumber(name, 'dropout', options.dropout, 0, { min: 0, max: 1, maxExclusive: true });
     this.hasBias = options.bias ?? true;
-    this.nonlinearity = options.nonlinearity ?? 'tanh';
-    if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu') throw new ValueError(name, `nonlinearity must be 'tanh' or 'relu', got '${String(this.nonlinearity)}'`);
+    this.nonlinearity = optionalChoice(name, 'nonlinearity', options.nonlinearity, ['tanh', 'relu'], 'tanh');
     this.fused = options.fused ?? true;
     this.dropoutGenerator = options.generator ?? defaultGenerator;
     const G = GATES[kind] * hiddenSize;
@@ -134,12 +132,18 @@ export abstract class RecurrentLayer extends Module {
    */
   forward(x: Tensor, state: RecurrentState = {}, options: RecurrentForwardOptions = {}): RecurrentOutput {
     const name = this.constructor.name;
+    if (!(x instanceof T.Tensor)) throw new ValueError(name, `input must be a Tensor, got ${describeValue(x)}`);
+    checkOptions(`${name}.forward`, state, this.kind === 'lstm' ? ['h0', 'c0'] : ['h0']);
+    checkOptions(`${name}.forward`, options, ['keepStates']);
+    optionalBoolean(name, 'keepStates', options.keepStates, false);
+    for (const k of ['h0', 'c0'] as const) if (state[k] !== undefined && state[k] !== null && !(state[k] instanceof T.Tensor)) throw new ValueError(name, `${k} must be a Tensor, got ${describeValue(state[k])}`);
     const unbatched = x.ndim === 2;
     if (x.ndim !== 3 && !unbatched) throw new ShapeError(name, `input must be 3-D ${this.batchFirst ? '[batch, seq, feature]' : '[seq, batch, feature]'} or 2-D [seq, feature], got ${formatShape(x.shape)}`);
     if (x.shape[x.ndim - 1] !== this.inputSize) throw new ShapeError(name, `input has ${x.shape[x.ndim - 1]} features, expected inputSize ${this.inputSize} (shape ${formatShape(x.shape)})`);
     let input = unbatched ? T.unsqueeze(x, this.batchFirst ? 0 : 1) : x;
     const B = input.shape[this.batchFirst ? 0 : 1]!;
     const steps = input.shape[this.batchFirst ? 1 : 0]!;
+    if (steps === 0) throw new ShapeError(name, `the input sequence is empty (0 time steps, shape ${formatShape(x.shape)}); a recurrent layer needs at least one step`);
     const unbatchState = (s: Tensor | null | undefined) => (s && unbatched ? T.unsqueeze(s, 1) : s);
     const h0 = this.checkState('h0', unbatchState(state.h0), B, x);
     const c0 = this.kind === 'lstm' ? this.checkState('c0', unbatchState(state.c0), B, x) : null;
@@ -215,6 +219,10 @@ abstract class CellBase extends Module {
   fused: boolean;
   constructor(gates: number, readonly inputSize: number, readonly hiddenSize: number, options: Pick<RecurrentOptions, 'bias' | 'fused' | 'dtype' | 'generator'>) {
     super();
+    const name = this.constructor.name;
+    layerOptions(name, options, ['bias', 'fused', 'dtype', 'generator', ...(gates === 1 ? ['nonlinearity'] : [])], ['bias', 'fused']);
+    requireNumber(name, 'inputSize', inputSize, { integer: true, min: 1 });
+    requireNumber(name, 'hiddenSize', hiddenSize, { integer: true, min: 1 });
     const bound = 1 / Math.sqrt(hiddenSize);
     const u = (shape: number[]) => uniform(emptyParameter(shape, options.dtype), -bound, bound, { generator: options.generator }) as Parameter;
     this.weight_ih = u([gates * hiddenSize, inputSize]);
@@ -236,6 +244,17 @@ abstract class CellBase extends Module {
   }
 }
 
+/** A cell's input and states must be tensors (the ops check the shapes). */
+function cellInputs(name: string, args: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(args)) {
+    if (v === undefined || v === null) {
+      if (k === 'x') throw new ValueError(name, 'forward needs an input tensor x');
+      continue;
+    }
+    if (!(v instanceof T.Tensor)) throw new ValueError(name, `${k} must be a Tensor, got ${describeValue(v)}`);
+  }
+}
+
 const batched = (x: Tensor) => (x.ndim === 1 ? T.unsqueeze(x, 0) : x);
 const unbatch = (t: Tensor, was1d: boolean) => (was1d ? T.squeeze(t, 0) : t);
 
@@ -244,9 +263,10 @@ export class RNNCell extends CellBase {
   readonly nonlinearity: 'tanh' | 'relu';
   constructor(inputSize: number, hiddenSize: number, options: Pick<RecurrentOptions, 'bias' | 'fused' | 'dtype' | 'generator' | 'nonlinearity'> = {}) {
     super(1, inputSize, hiddenSize, options);
-    this.nonlinearity = options.nonlinearity ?? 'tanh';
+    this.nonlinearity = optionalChoice('RNNCell', 'nonlinearity', options.nonlinearity, ['tanh', 'relu'], 'tanh');
   }
   forward(x: Tensor, h?: Tensor | null): Tensor {
+    cellInputs('RNNCell', { x, h });
     const one = x.ndim === 1;
     const hb = batched(h ?? this.zeroState(x));
     return unbatch(rnnStep(this.project(batched(x), true), hb, this.weight_hh, this.nonlinearity, this.fused), one);
@@ -259,6 +279,8 @@ export class LSTMCell extends CellBase {
     super(4, inputSize, hiddenSize, options);
   }
   forward(x: Tensor, state?: { h?: Tensor | null; c?: Tensor | null }): [Tensor, Tensor] {
+    checkOptions('LSTMCell.forward', state, ['h', 'c']);
+    cellInputs('LSTMCell', { x, h: state?.h, c: state?.c });
     const one = x.ndim === 1;
     const h = batched(state?.h ?? this.zeroState(x));
     const c = batched(state?.c ?? this.zeroState(x));
@@ -273,6 +295,7 @@ export class GRUCell extends CellBase {
     super(3, inputSize, hiddenSize, options);
   }
   forward(x: Tensor, h?: Tensor | null): Tensor {
+    cellInputs('GRUCell', { x, h });
     const one = x.ndim === 1;
     const hb = batched(h ?? this.zeroState(x));
     return unbatch(gruStep(this.project(batched(x), false), hb, this.weight_hh, this.bias_hh, this.fused), one);

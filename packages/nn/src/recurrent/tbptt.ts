@@ -12,7 +12,7 @@
  */
 import type { Tensor } from '@tapegrad/autograd';
 import * as T from '@tapegrad/autograd';
-import { ValueError } from '@tapegrad/autograd';
+import { ValueError, checkOptions, describeValue, optionalBoolean, requireNumber } from '@tapegrad/autograd';
 import type { RecurrentState } from './layers.js';
 
 /** The next chunk's initial state: hn (and cn) detached from the graph. */
@@ -22,7 +22,10 @@ export function carryState(prev: { hn: Tensor; cn?: Tensor | undefined }): Recur
 
 /** Splits a sequence along its time dim into chunks of at most `length` steps. */
 export function timeChunks(x: Tensor, length: number, options: { batchFirst?: boolean } = {}): Tensor[] {
-  if (!Number.isInteger(length) || length < 1) throw new ValueError('timeChunks', `length must be a positive integer, got ${length}`);
+  if (!(x instanceof T.Tensor)) throw new ValueError('timeChunks', `x must be a Tensor, got ${describeValue(x)}`);
+  requireNumber('timeChunks', 'length', length, { integer: true, min: 1 });
+  checkOptions('timeChunks', options, ['batchFirst']);
+  optionalBoolean('timeChunks', 'batchFirst', options.batchFirst, false);
   const dim = x.ndim === 2 ? 0 : options.batchFirst ? 1 : 0;
   return T.split(x, length, dim);
 }

@@ -59,12 +59,15 @@ export function adaptiveGradClip(clipping: number, options: AgcOptions = {}): Gr
     update(grads, _state, params, names) {
       assertOneDType('adaptiveGradClip', grads);
       if (params.length !== grads.length) throw new ValueError('adaptiveGradClip', `needs one parameter per gradient, got ${params.length} parameters for ${grads.length} gradients`);
+      // Every check before the first gradient is scaled: a failure leaves all of them as they were.
+      grads.forEach((g, i) => {
+        if (g && params[i]!.size !== g.size) throw new ValueError('adaptiveGradClip', `parameter ${names?.[i] ?? i} has ${params[i]!.size} elements but its gradient has ${g.size}`);
+      });
       const tensors: TensorClipReport[] = [];
       let sqBefore = 0, sqAfter = 0, unitsClipped = 0, units = 0, tensorsExcluded = 0;
       grads.forEach((g, i) => {
         if (!g) return;
         const p: Tensor = params[i]!;
-        if (p.size !== g.size) throw new ValueError('adaptiveGradClip', `parameter ${names?.[i] ?? i} has ${p.size} elements but its gradient has ${g.size}`);
         const gd = dataOf(g), pd = dataOf(p);
         const before = l2Norm(gd);
         sqBefore += before * before;
