@@ -133,7 +133,7 @@ export abstract class RecurrentLayer extends Module {
   forward(x: Tensor, state: RecurrentState = {}, options: RecurrentForwardOptions = {}): RecurrentOutput {
     const name = this.constructor.name;
     if (!(x instanceof T.Tensor)) throw new ValueError(name, `input must be a Tensor, got ${describeValue(x)}`);
-    checkOptions(`${name}.forward`, state, this.kind === 'lstm' ? ['h0', 'c0'] : ['h0']);
+    checkOptions(`${name}.forward`, state, ['h0', 'c0']);
     checkOptions(`${name}.forward`, options, ['keepStates']);
     optionalBoolean(name, 'keepStates', options.keepStates, false);
     for (const k of ['h0', 'c0'] as const) if (state[k] !== undefined && state[k] !== null && !(state[k] instanceof T.Tensor)) throw new ValueError(name, `${k} must be a Tensor, got ${describeValue(state[k])}`);
