@@ -174,10 +174,22 @@ describe('small fixes', () => {
           seen.push(n);
           const window = history ? seen.slice(-history) : seen;
           expect(r.report.threshold).toBeCloseTo(percentile(window, pct), 12);
-          expect(state.history).toEqual(window);
+          expect(state.history.slice(state.count - window.length, state.count)).toEqual(window);
         }
       }),
     );
+  });
+  it('AutoClip states are values: updating an older state again never changes a newer one', () => {
+    const rule = autoClip({ percentile: 50 });
+    const g = (v: number) => tensor([v], { dtype: 'float64' });
+    let s0 = rule.init([]);
+    for (const v of [1, 2, 3]) s0 = rule.update([g(v)], s0, []).state;
+    const s1 = rule.update([g(10)], s0, []).state;
+    const branch = rule.update([g(7)], s0, []).state; // a discarded or shadow update from the same state
+    expect(s1.history.slice(0, s1.count)).toEqual([1, 2, 3, 10]);
+    expect(branch.history.slice(0, branch.count)).toEqual([1, 2, 3, 7]);
+    expect(rule.update([g(1)], s1, []).report.threshold).toBe(2); // median of [1, 2, 3, 10, 1]: the branch's 7 is not in s1
+    expect(s0.count).toBe(3);
   });
   it('GradientMonitor({ maxReports }) keeps a bounded window while its summary counts the whole run', () => {
     const p = param([0], [1]);

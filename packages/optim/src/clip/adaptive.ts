@@ -1,12 +1,18 @@
 /** Clipping thresholds learned from the history of gradient norms. */
-import { checkOptions, optionalNumber } from '@tapegrad/autograd';
+import { ValueError, checkOptions, optionalNumber } from '@tapegrad/autograd';
 import type { GradientTransformation } from '../transform.js';
 import { clipFactor, measure, scaleAll } from './measure.js';
 
 /** State of autoClip: the gradient norms seen so far (newest last). */
 export interface AutoClipState {
-  [key: string]: number[];
+  [key: string]: number[] | number;
+  /**
+   * The norms seen, oldest first; entries from `count` on are scratch (left
+   * by an update whose result was discarded) and are not part of the state.
+   */
   history: number[];
+  /** How many entries of `history` this state holds. */
+  count: number;
 }
 
 /** The p-th percentile (0..100) with linear interpolation between order statistics (numpy's default). */
@@ -50,28 +56,53 @@ function upperBound(a: readonly number[], v: number): number {
  * `percentile`-th percentile of the history (default 10):
  *   hₜ = [n₁ … nₜ],  τ = percentile(hₜ, p),  g ← g · min(1, τ / nₜ)
  * `history` bounds how many recent norms are kept (default: all, as in the paper).
- * Non-finite norms are not added to the history.
+ * Non-finite norms are not added to the history. A step costs one binary
+ * search and one insertion into the sorted history (a memmove), never a sort.
  */
 export function autoClip(options: { percentile?: number; history?: number } = {}): GradientTransformation<AutoClipState> {
   checkOptions('autoClip', options, ['percentile', 'history']);
   const p = optionalNumber('autoClip', 'percentile', options.percentile, 10, { min: 0, max: 100 });
   const keep = options.history === Infinity ? Infinity : optionalNumber('autoClip', 'history', options.history, Infinity, { integer: true, min: 1 });
-  // The sorted view of each history this rule returned, so a step inserts one norm (O(n)) instead of sorting (O(n log n)).
-  const sortedOf = new WeakMap<number[], number[]>();
+  // For each history array: the sorted window it held at a given count, so a step inserts one norm
+  // by binary search instead of sorting the whole history.
+  const sortedOf = new WeakMap<number[], { count: number; sorted: number[] }>();
+  // For each history array: the largest count of any state returned with it.
+  const issued = new WeakMap<number[], number>();
   const name = `autoClip(p=${p}${Number.isFinite(keep) ? `, history=${keep}` : ''})`;
   return {
     name,
-    init: () => ({ history: [] }),
+    init: () => ({ history: [], count: 0 }),
     update(grads, state) {
       const m = measure('autoClip', grads, 2);
-      const history = Number.isFinite(m.total) ? [...state.history, m.total] : [...state.history];
-      const sorted = (sortedOf.get(state.history) ?? [...state.history].sort((a, b) => a - b)).slice();
-      if (Number.isFinite(m.total)) sorted.splice(upperBound(sorted, m.total), 0, m.total);
-      while (history.length > keep) sorted.splice(lowerBound(sorted, history.shift()!), 1);
-      sortedOf.set(history, sorted);
-      const threshold = history.length > 0 ? percentileOfSorted(sorted, p) : m.total;
+      let history = state.history;
+      let count = state.count ?? history.length;
+      if (!Array.isArray(history) || !Number.isInteger(count) || count < 0 || count > history.length) throw new ValueError('autoClip', `invalid state: count ${String(count)} for a history of ${Array.isArray(history) ? history.length : 'no'} entries`);
+      const start = (c: number) => (Number.isFinite(keep) ? Math.max(0, c - keep) : 0);
+      const cached = sortedOf.get(history);
+      const sorted = cached && cached.count === count ? cached.sorted : history.slice(start(count), count).sort((a, b) => a - b);
+      if (cached) sortedOf.delete(history);
+      if (Number.isFinite(m.total)) {
+        // Appending in place is O(1): an older state still sees only its first `count` entries. A state
+        // whose array already went further (an update whose result was kept elsewhere) is copied first,
+        // so no state this rule returned ever changes.
+        if ((issued.get(history) ?? 0) > count) history = history.slice(0, count);
+        history.length = count;
+        history.push(m.total);
+        sorted.splice(upperBound(sorted, m.total), 0, m.total);
+        count++;
+        if (start(count) > start(count - 1)) sorted.splice(lowerBound(sorted, history[start(count) - 1]!), 1);
+        // A bounded history is compacted now and then, so memory stays O(history).
+        if (Number.isFinite(keep) && history.length >= 2 * keep) {
+          history = history.slice(count - keep, count);
+          count = history.length;
+        }
+      }
+      sortedOf.set(history, { count, sorted });
+      issued.set(history, Math.max(issued.get(history) ?? 0, count));
+      const windowLength = count - start(count);
+      const threshold = windowLength > 0 ? percentileOfSorted(sorted, p) : m.total;
       const { grads: out, report } = scaleAll(name, grads, m, clipFactor(m.total, threshold, 0), threshold, 2);
-      return { grads: out, state: { history }, report: { ...report, details: { percentile: p, historyLength: history.length } } };
+      return { grads: out, state: { history, count }, report: { ...report, details: { percentile: p, historyLength: windowLength } } };
     },
   };
 }
