@@ -4,7 +4,7 @@
  * a failed load was meant for is unchanged, and writing cleans up after itself.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -235,6 +235,30 @@ describe('writing checkpoints', () => {
     expect(reads).toBeGreaterThan(0);
     expect(bad).toBe(0);
     expect(readdirSync(d).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+  it('a writer killed (SIGKILL) mid-save leaves the old file or the new one, and its temp file is removed by the next save', async () => {
+    const d = dir();
+    const path = join(d, 'm.safetensors');
+    await build({ stdin: { contents: "export * as nn from '@tapegrad/nn'; export * as T from '@tapegrad/autograd';", resolveDir: process.cwd() }, bundle: true, format: 'esm', platform: 'node', conditions: ['source'], outfile: join(d, 'lib.mjs'), logLevel: 'silent' });
+    const script = join(d, 'loop.mjs');
+    // 256 KB per file, so a kill often lands inside a write.
+    writeFileSync(script, `import { nn, T } from './lib.mjs';\nfor (let i = 0; ; i++) nn.saveSafetensors(${JSON.stringify(path)}, { w: T.full([65536], i % 2) });\n`);
+    saveSafetensors(path, { w: T.full([65536], 0) });
+    const outcomes = { old: 0, new: 0 };
+    for (let k = 0; k < 8; k++) {
+      const child = spawn(process.execPath, [script], { stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, 150 + ((k * 37) % 150)));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.on('exit', r));
+      const { tensors } = parseSafetensors(readFileSync(path));
+      const v = tensors.w!.data;
+      expect(v.every((x) => x === v[0])).toBe(true);
+      outcomes[v[0] === 0 ? 'old' : 'new']++;
+    }
+    // Whatever temp files the killed writers left are gone after one more save.
+    saveSafetensors(path, { w: T.ones([1]) });
+    expect(readdirSync(d).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect(outcomes.old + outcomes.new).toBe(8);
   });
   it('optional cross-check: files written here load in the Python safetensors reader, when it is installed', () => {
     let available = false;
