@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 const root = resolve(import.meta.dirname, '..');
 
 describe('browser bundle', () => {
-  it('bundles autograd, nn and optim for the browser and trains an LSTM in a context without Node globals', async () => {
+  it('bundles autograd, nn and optim for the browser and trains an LSTM on the WebAssembly backend in a context without Node globals', async () => {
     const entry = `
       import * as T from ${JSON.stringify(resolve(root, 'packages/autograd/src/index.ts'))};
       import * as nn from ${JSON.stringify(resolve(root, 'packages/nn/src/index.ts'))};
@@ -35,7 +35,7 @@ describe('browser bundle', () => {
         const back = nn.parseSafetensors(bytes).tensors;
         let fileError = '';
         try { nn.saveCheckpoint(lstm, 'x.safetensors'); } catch (e) { fileError = e.message; }
-        return { first: losses[0], last: losses[losses.length - 1], keys: Object.keys(back).length, fileError };
+        return { first: losses[0], last: losses[losses.length - 1], keys: Object.keys(back).length, fileError, backend: T.getBackend(), info: T.backendInfo() };
       }`;
     const result = await build({
       stdin: { contents: entry, resolveDir: root, loader: 'ts' },
@@ -52,7 +52,10 @@ describe('browser bundle', () => {
     const context: Record<string, unknown> = { TextEncoder, TextDecoder, console };
     runInNewContext(`${code}\nglobalThis.__result = tapegrad.run();`, context);
     expect(context.process).toBeUndefined();
-    const r = context.__result as { first: number; last: number; keys: number; fileError: string };
+    const r = context.__result as { first: number; last: number; keys: number; fileError: string; backend: string; info: { wasm: { variant?: string } } };
+    // It trained on the WebAssembly kernels (relaxed-SIMD FMA in this V8, as in browsers).
+    expect(r.backend).toBe('wasm');
+    expect(r.info.wasm.variant).toMatch(/simd/);
     expect(r.last).toBeLessThan(r.first * 0.5);
     expect(r.keys).toBe(4);
     expect(r.fileError).toMatch(/file checkpoints need Node\.js .* in a browser use serializeSafetensors/);

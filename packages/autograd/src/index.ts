@@ -3,6 +3,7 @@
  * automatic differentiation.
  */
 import './methods.js';
+import { selectDefaultBackend } from './backend/select.js';
 
 export { Tensor } from './tensor.js';
 export type { GradHook, RemovableHandle, NestedArray } from './tensor.js';
@@ -36,7 +37,12 @@ export type { IndexLike } from './ops/indexing.js';
 export { softmax, logSoftmax } from './ops/activation.js';
 export { mseLoss, l1Loss, huberLoss, smoothL1Loss, bceWithLogits, nllLoss, crossEntropy } from './ops/loss.js';
 export type { Reduction, ClassLossOptions } from './ops/loss.js';
-export { kernels, setKernel, sizeOf, formatShape, allocate, allocateLike, MAX_ELEMENTS } from './backend/index.js';
+export { kernels, defaultKernels, setKernel, sizeOf, formatShape, allocate, allocateLike, MAX_ELEMENTS } from './backend/index.js';
+export { setBackend, getBackend, backendInfo } from './backend/select.js';
+export type { BackendName } from './backend/select.js';
 export type { Kernels } from './backend/index.js';
 
 export { rnnCell, lstmCell, gruCell } from './ops/recurrent.js';
+
+// The fastest available backend (or TAPEGRAD_BACKEND), chosen once at load.
+selectDefaultBackend();

@@ -37,7 +37,10 @@ const defaults = {
 /** The table of kernels the ops dispatch to. */
 export type Kernels = typeof defaults;
 
-/** The active kernels. Ops read through this object on every call. */
+/** The JS kernels: the fallback of every backend, and the twins the WebAssembly kernels are tested against. */
+export const defaultKernels: Readonly<Kernels> = Object.freeze({ ...defaults });
+
+/** The active kernels. Ops read through this object on every call; setBackend swaps entries. */
 export const kernels: Kernels = { ...defaults };
 
 /** Replaces one kernel (for instance a SIMD gemm); returns a function that restores the previous one. */

@@ -1,0 +1,91 @@
+/**
+ * Loading the WebAssembly kernels: picks the relaxed-SIMD build (fused
+ * multiply-add) when the engine validates it, the plain SIMD build
+ * otherwise, and reports why when neither loads (then the JS kernels stay).
+ * Node 20 ships relaxed SIMD behind `--experimental-wasm-relaxed-simd`, which
+ * is switched on through `v8.setFlagsFromString` before compiling; browsers
+ * have it. The modules are ~1.4 KB, so synchronous compilation is allowed
+ * everywhere, including a browser's main thread (limit 4 KB).
+ */
+import { RELAXED_SIMD, SIMD } from './binaries.generated.js';
+
+/** The part of the WebAssembly API used here (typed locally: the build targets no DOM lib). */
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+/** A module's linear memory. */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+/** The exports of the kernel module (see wasm/gemm.ts). */
+export interface KernelExports {
+  memory: WasmMemory;
+  heapBase(): number;
+  packBytes(): number;
+  gemm(transA: number, transB: number, M: number, N: number, K: number, a: number, b: number, c: number, accumulate: number, pack: number): void;
+}
+
+/** A loaded kernel module, or why none could be loaded. */
+export type LoadResult = { ok: true; exports: KernelExports; variant: 'relaxed-simd' | 'simd' } | { ok: false; reason: string };
+
+/** Decodes base64 without atob or Buffer, which not every engine has (a bare V8 context has neither). */
+function decodeBase64(text: string): Uint8Array {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const clean = text.replace(/=+$/, '');
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let bits = 0, value = 0, j = 0;
+  for (let i = 0; i < clean.length; i++) {
+    value = (value << 6) | alphabet.indexOf(clean[i]!);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[j++] = (value >> bits) & 0xff;
+    }
+  }
+  return out;
+}
+
+/** Node 20 needs a V8 flag for relaxed SIMD; elsewhere this is a no-op. */
+function enableRelaxedSimdInNode(): void {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown; versions?: { node?: string } } }).process;
+  if (!proc?.versions?.node || !proc.getBuiltinModule) return;
+  try {
+    (proc.getBuiltinModule('node:v8') as { setFlagsFromString(flag: string): void }).setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    // An engine without the flag: the plain SIMD build is used.
+  }
+}
+
+let cached: LoadResult | null = null;
+
+/** Instantiates the fastest kernel build this engine accepts (once). */
+export function loadKernels(): LoadResult {
+  if (cached) return cached;
+  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!wasm || typeof wasm.validate !== 'function') return (cached = { ok: false, reason: 'this JavaScript engine has no WebAssembly' });
+  enableRelaxedSimdInNode();
+  const candidates: ['relaxed-simd' | 'simd', string][] = [
+    ['relaxed-simd', RELAXED_SIMD],
+    ['simd', SIMD],
+  ];
+  const failures: string[] = [];
+  for (const [variant, text] of candidates) {
+    const bytes = decodeBase64(text);
+    if (!wasm.validate(bytes)) {
+      failures.push(`${variant}: not supported by this engine`);
+      continue;
+    }
+    try {
+      const instance = new wasm.Instance(new wasm.Module(bytes), {});
+      return (cached = { ok: true, exports: instance.exports as unknown as KernelExports, variant });
+    } catch (e) {
+      failures.push(`${variant}: ${(e as Error).message}`);
+    }
+  }
+  return (cached = { ok: false, reason: failures.join('; ') });
+}

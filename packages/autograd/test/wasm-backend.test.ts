@@ -1,0 +1,100 @@
+/**
+ * The WebAssembly backend against its JS twin. Invariant: for float32 the
+ * wasm gemm equals the JS gemm (which accumulates in double) within float32
+ * rounding of a K-term dot product — |Δ| ≤ 4·K·ε₃₂·Σ|a||b| per entry — on
+ * every transpose form, on sizes that are not multiples of the 4×8 register
+ * block or the MC/KC/NC cache blocks, at any offsets, with and without
+ * accumulation; float64 goes to the JS kernel unchanged.
+ */
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as T from '../src/index.js';
+import { defaultKernels, kernels } from '../src/backend/index.js';
+
+const EPS32 = 2 ** -23;
+
+afterEach(() => T.setBackend('wasm'));
+
+describe('the WebAssembly backend', () => {
+  it('loads here (relaxed-SIMD FMA or plain SIMD) and is the default', () => {
+    const info = T.backendInfo();
+    expect(info.wasm.available).toBe(true);
+    expect(info.wasm.variant).toMatch(/^(relaxed-simd|simd)$/);
+    expect(T.getBackend()).toBe(process.env.TAPEGRAD_BACKEND ?? 'wasm');
+  });
+  it('setBackend swaps the gemm kernel and back; an unknown backend is a named error', () => {
+    T.setBackend('js');
+    expect(T.getBackend()).toBe('js');
+    expect(kernels.gemm).toBe(defaultKernels.gemm);
+    T.setBackend('wasm');
+    expect(kernels.gemm).not.toBe(defaultKernels.gemm);
+    expect(() => T.setBackend('gpu' as never)).toThrow("setBackend: backend must be 'wasm' or 'js', got 'gpu'");
+    expect(T.getBackend()).toBe('wasm');
+  });
+  it('property: wasm gemm = JS gemm within float32 rounding, every transpose, odd sizes, offsets, accumulate', () => {
+    T.setBackend('wasm');
+    const wasmGemm = kernels.gemm;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 70 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.oneof(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 250, max: 530 })),
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 5 }),
+        (M, N, K, tA, tB, acc, off) => {
+          const a = Float32Array.from({ length: M * K + off }, (_, i) => Math.sin(i * 1.3 + 1));
+          const b = Float32Array.from({ length: K * N + 2 * off }, (_, i) => Math.cos(i * 0.7));
+          const c0 = Float32Array.from({ length: M * N + off }, (_, i) => (acc ? Math.sin(i) : 99));
+          const want = c0.slice(), got = c0.slice();
+          const args = { transA: tA, transB: tB, M, N, K, a, aOffset: off, b, bOffset: 2 * off, cOffset: off, accumulate: acc };
+          defaultKernels.gemm({ ...args, c: want });
+          wasmGemm({ ...args, c: got });
+          for (let i = 0; i < off; i++) expect(got[i]).toBe(c0[i]); // outside the block: untouched
+          for (let i = off; i < got.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThanOrEqual(4 * Math.max(K, 1) * EPS32 * (Math.abs(want[i]!) + K) + 1e-6);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+  it('a large product crosses every cache block (MC 64, KC 256, NC 1024) and still matches', () => {
+    const M = 131, N = 1030, K = 520;
+    const a = Float32Array.from({ length: M * K }, (_, i) => Math.sin(i));
+    const b = Float32Array.from({ length: K * N }, (_, i) => Math.cos(i * 0.3));
+    const want = new Float32Array(M * N), got = new Float32Array(M * N);
+    const args = { transA: false, transB: true, M, N, K, a, aOffset: 0, b, bOffset: 0, cOffset: 0, accumulate: false };
+    defaultKernels.gemm({ ...args, c: want });
+    kernels.gemm({ ...args, c: got });
+    let worst = 0;
+    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / (Math.abs(want[i]!) + 1));
+    expect(worst).toBeLessThan(1e-4);
+  });
+  it('float64 products run on the JS kernel, bit for bit', () => {
+    const a = Float64Array.from({ length: 12 }, (_, i) => Math.sin(i)), b = Float64Array.from({ length: 20 }, (_, i) => Math.cos(i));
+    const want = new Float64Array(15), got = new Float64Array(15);
+    const args = { transA: false, transB: false, M: 3, N: 5, K: 4, a, aOffset: 0, b, bOffset: 0, cOffset: 0, accumulate: false };
+    defaultKernels.gemm({ ...args, c: want });
+    kernels.gemm({ ...args, c: got });
+    expect(Array.from(got)).toEqual(Array.from(want));
+  });
+  it('an LSTM trains to the same losses on both backends within float32 rounding', () => {
+    const run = (backend: 'js' | 'wasm') => {
+      T.setBackend(backend);
+      const g = new T.Generator(3);
+      const w = T.randn([16, 12], { generator: g, requiresGrad: true });
+      const x = T.randn([8, 16], { generator: g });
+      const losses: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const loss = x.matmul(w).tanh().pow(2).mean();
+        loss.backward();
+        T.noGrad(() => w.data.forEach((v, k) => (w.data[k] = v - 0.5 * w.grad!.data[k]!)));
+        w.grad = null;
+        losses.push(loss.item());
+      }
+      return losses;
+    };
+    const js = run('js'), wasm = run('wasm');
+    wasm.forEach((l, i) => expect(l).toBeCloseTo(js[i]!, 5));
+  });
+});
