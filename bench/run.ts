@@ -1,9 +1,12 @@
 /**
- * `pnpm bench [ops|lstm|clip|memory|leak ...]` — tapegrad side by side with
- * @tensorflow/tfjs (cpu backend) in one run; every result is a ratio against
- * the peer or against a bound measured on this machine. All by default.
+ * `pnpm bench [ops|lstm|clip|memory|leak ...]` — tapegrad (js and wasm
+ * backends) side by side with @tensorflow/tfjs (cpu and wasm backends) in one
+ * run; every result is a ratio against the peer or against a bound measured
+ * on this machine. All by default.
  */
 import * as tf from '@tensorflow/tfjs';
+import * as T from '@tapegrad/autograd';
+import { registerTfjsWasm } from './src/tfjs-backends.js';
 import { benchClip } from './src/clip.js';
 import { benchLstm } from './src/lstm.js';
 import { benchLeak, benchMemory } from './src/memory.js';
@@ -12,6 +15,8 @@ import { benchOps } from './src/ops.js';
 const suites: Record<string, () => Promise<void>> = { ops: benchOps, lstm: benchLstm, clip: benchClip, memory: benchMemory, leak: () => benchLeak() };
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 for (const w of wanted) if (!(w in suites)) throw new Error(`unknown bench '${w}'; choose from ${Object.keys(suites).join(', ')}`);
+registerTfjsWasm();
 await tf.setBackend('cpu');
-console.log(`tapegrad bench — node ${process.version}, tfjs ${tf.version.tfjs} (${tf.getBackend()} backend)`);
+const info = T.backendInfo();
+console.log(`tapegrad bench — node ${process.version}, tapegrad wasm: ${info.wasm.available ? info.wasm.variant : `unavailable (${info.wasm.reason})`}, tfjs ${tf.version.tfjs} (cpu and wasm backends)`);
 for (const name of wanted.length ? wanted : Object.keys(suites)) await suites[name]!();

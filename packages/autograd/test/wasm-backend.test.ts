@@ -70,6 +70,16 @@ describe('the WebAssembly backend', () => {
     for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / (Math.abs(want[i]!) + 1));
     expect(worst).toBeLessThan(1e-4);
   });
+  it('subnormal float32 inputs are flushed to zero (DAZ), changing a result by less than 1.2e-38·Σ|b|, and normal ones are kept', () => {
+    const K = 64;
+    const a = new Float32Array(K).fill(1e-39); // subnormal in float32
+    a[0] = 1e-30; // normal, and tiny
+    const b = new Float32Array(K).fill(1);
+    const c = new Float32Array(1);
+    kernels.gemm({ transA: false, transB: false, M: 1, N: 1, K, a, aOffset: 0, b, bOffset: 0, c, cOffset: 0, accumulate: false });
+    expect(c[0]).toBe(Math.fround(1e-30));
+    expect(Math.abs(c[0]! - (1e-30 + 63e-39))).toBeLessThan(1.2e-38 * K);
+  });
   it('float64 products run on the JS kernel, bit for bit', () => {
     const a = Float64Array.from({ length: 12 }, (_, i) => Math.sin(i)), b = Float64Array.from({ length: 20 }, (_, i) => Math.cos(i));
     const want = new Float64Array(15), got = new Float64Array(15);
