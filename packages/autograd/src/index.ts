@@ -43,6 +43,7 @@ export type { BackendName } from './backend/select.js';
 export type { Kernels } from './backend/index.js';
 
 export { rnnCell, lstmCell, gruCell } from './ops/recurrent.js';
+export { lstmSequence } from './ops/lstm-sequence.js';
 
 // The fastest available backend (or TAPEGRAD_BACKEND), chosen once at load.
 selectDefaultBackend();

@@ -134,3 +134,45 @@ describe('truncated BPTT', () => {
     expect(last!.hn.data[0]).toBeCloseTo(full.hn.data[0]!, 12);
   });
 });
+
+describe('the sequence-fused LSTM', () => {
+  it('property: sequence-fused, per-step fused and composite paths agree on outputs, final states and every gradient (float64)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: 99 }), (B, S, I, H, batchFirst, bidirectional, numLayers, seed) => {
+        const lstm = new LSTM(I, H, { numLayers, bidirectional, batchFirst, dtype: 'float64', generator: new T.Generator(seed) });
+        const D = bidirectional ? 2 : 1;
+        const x = f64(batchFirst ? [B, S, I] : [S, B, I], seed + 1);
+        const h0 = f64([numLayers * D, B, H], seed + 2), c0 = f64([numLayers * D, B, H], seed + 3);
+        const run = (path: 'sequence' | 'step' | 'composite') => {
+          lstm.fused = path !== 'composite';
+          const r = lstm.forward(x, { h0, c0 }, { keepStates: path === 'step' });
+          const up = [f64([...r.out.shape], seed + 4, false), f64([...r.hn.shape], seed + 5, false), f64([...r.cn!.shape], seed + 6, false)];
+          const inputs = [x, h0, c0, ...lstm.parameters()];
+          const grads = T.gradients([r.out, r.hn, r.cn!], inputs, { gradOutputs: up });
+          return [r.out, r.hn, r.cn!, ...grads];
+        };
+        const seq = run('sequence'), step = run('step'), comp = run('composite');
+        seq.forEach((t, k) => {
+          t.data.forEach((v, i) => {
+            expect(v).toBeCloseTo(step[k]!.data[i]!, 11);
+            expect(v).toBeCloseTo(comp[k]!.data[i]!, 11);
+          });
+        });
+      }),
+      { numRuns: 40 },
+    );
+  });
+  it('gradcheck of lstmSequence in both directions and layouts', () => {
+    for (const batchFirst of [true, false])
+      for (const reverse of [false, true]) {
+        const proj = f64(batchFirst ? [2, 3, 8] : [3, 2, 8], 1), h0 = f64([2, 2], 2), c0 = f64([2, 2], 3), w = f64([8, 2], 4);
+        expect(T.gradcheck((p, h, c, ww) => T.lstmSequence(p, h, c, ww, { batchFirst, reverse }), [proj, h0, c0, w]).passed).toBe(true);
+      }
+  });
+  it('one record on the tape per layer and direction, whatever the sequence length', () => {
+    const lstm = new LSTM(3, 4, { batchFirst: true });
+    const out = lstm.forward(T.randn([2, 50, 3])).out;
+    expect(out.node!.op).toBe('lstmSequence');
+    expect(out.node!.inputs.length).toBe(4);
+  });
+});

@@ -162,6 +162,14 @@ export abstract class RecurrentLayer extends Module {
         if (bhh && this.kind !== 'gru') proj = T.add(proj, bhh);
         let h = h0 ? T.select(h0, 0, idx) : T.zeros([B, H], { dtype: x.dtype });
         let c = this.kind === 'lstm' ? (c0 ? T.select(c0, 0, idx) : T.zeros([B, H], { dtype: x.dtype })) : null;
+        if (this.kind === 'lstm' && this.fused && !options.keepStates) {
+          // The whole sequence in one op (per-step states are only needed for keepStates).
+          const [seq, hT, cT] = T.lstmSequence(proj, h, c!, whh, { batchFirst: this.batchFirst, reverse: d === 1 });
+          hs.push(hT);
+          cs.push(cT);
+          dirOuts.push(seq);
+          continue;
+        }
         const outs = new Array<Tensor>(steps);
         const perStep = T.unbind(proj, td);
         for (let s = 0; s < steps; s++) {

@@ -1,0 +1,139 @@
+/**
+ * The sequence-fused LSTM: one op for a whole sequence and direction. The
+ * forward loops over time inside the op (one gemm h·W_hhᵀ per step into a
+ * reused buffer, then the gate math), the backward loops back (one gemm for
+ * dh, one accumulating gemm into the single dW_hh buffer per step). No
+ * per-step tensors, no per-step tape records, no per-step gradient of W_hh
+ * summed one by one — the overhead that made a 200-step sequence cost a
+ * fifth of its step in bookkeeping. Same math and gate order (i, f, g, o) as
+ * lstmCell, which the layer keeps for per-step state access (keepStates);
+ * a property test checks the two and the composite agree.
+ */
+import type { FloatArray } from '../backend/index.js';
+import { allocate, formatShape, kernels } from '../backend/index.js';
+import { ShapeError } from '../errors.js';
+import { defineMultiOp } from '../op.js';
+import type { Tensor } from '../tensor.js';
+import { assertFloat, assertSameDType, floatData, wrap } from './util.js';
+
+/** Layout of the projection and output: [batch, time, feature] or [time, batch, feature]. */
+interface SeqLayout {
+  T: number;
+  B: number;
+  H: number;
+  batchFirst: boolean;
+  reverse: boolean;
+}
+
+/** Offset (in rows) of row b of step t in a [B,T,·] or [T,B,·] tensor. */
+const rowOf = (L: SeqLayout, t: number, b: number) => (L.batchFirst ? b * L.T + t : t * L.B + b);
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+const lstmSequenceOp = defineMultiOp({
+  name: 'lstmSequence',
+  forward(proj: Tensor, h0: Tensor, c0: Tensor, whh: Tensor, batchFirst: boolean, reverse: boolean) {
+    for (const [name, t] of [['proj', proj], ['h0', h0], ['c0', c0], ['weight_hh', whh]] as const) {
+      assertFloat('lstmSequence', name, t);
+      assertSameDType('lstmSequence', proj, t, ['proj', name]);
+    }
+    if (h0.ndim !== 2 || c0.ndim !== 2 || h0.shape.join() !== c0.shape.join()) throw new ShapeError('lstmSequence', `h0 and c0 must both be [batch, hidden], got ${formatShape(h0.shape)} and ${formatShape(c0.shape)}`);
+    const [B, H] = h0.shape as [number, number];
+    const G = 4 * H;
+    if (proj.ndim !== 3 || proj.shape[batchFirst ? 0 : 1] !== B || proj.shape[2] !== G) throw new ShapeError('lstmSequence', `proj must be ${batchFirst ? `[${B}, T, ${G}]` : `[T, ${B}, ${G}]`}, got ${formatShape(proj.shape)}`);
+    if (whh.ndim !== 2 || whh.shape[0] !== G || whh.shape[1] !== H) throw new ShapeError('lstmSequence', `weight_hh must be [${G}, ${H}], got ${formatShape(whh.shape)}`);
+    const T = proj.shape[batchFirst ? 1 : 0]!;
+    if (T === 0) throw new ShapeError('lstmSequence', 'the sequence is empty');
+    const L: SeqLayout = { T, B, H, batchFirst, reverse };
+    const dtype = proj.dtype as 'float64';
+    const pd = floatData(proj), w = floatData(whh);
+    // Saved for backward, indexed by processing step s (s = 0 is the first step run):
+    // acts[s] the gate activations, hs[s] / cs[s] the states entering step s (hs[T], cs[T] the final ones).
+    const acts = allocate(dtype, T * B * G);
+    const hs = allocate(dtype, (T + 1) * B * H);
+    const cs = allocate(dtype, (T + 1) * B * H);
+    const tanhC = allocate(dtype, T * B * H);
+    hs.set(floatData(h0));
+    cs.set(floatData(c0));
+    const out = allocate(dtype, T * B * H);
+    for (let s = 0; s < T; s++) {
+      const t = reverse ? T - 1 - s : s;
+      const a = s * B * G;
+      for (let b = 0; b < B; b++) acts.set(pd.subarray(rowOf(L, t, b) * G, rowOf(L, t, b) * G + G), a + b * G);
+      kernels.gemm({ transA: false, transB: true, M: B, N: G, K: H, a: hs, aOffset: s * B * H, b: w, bOffset: 0, c: acts, cOffset: a, accumulate: true });
+      const cPrev = s * B * H, cNext = (s + 1) * B * H;
+      for (let b = 0; b < B; b++) {
+        const r = a + b * G;
+        for (let j = 0; j < H; j++) {
+          const iv = sigmoid(acts[r + j]!);
+          const fv = sigmoid(acts[r + H + j]!);
+          const gv = Math.tanh(acts[r + 2 * H + j]!);
+          const ov = sigmoid(acts[r + 3 * H + j]!);
+          acts[r + j] = iv;
+          acts[r + H + j] = fv;
+          acts[r + 2 * H + j] = gv;
+          acts[r + 3 * H + j] = ov;
+          const k = b * H + j;
+          const cv = fv * cs[cPrev + k]! + iv * gv;
+          cs[cNext + k] = cv;
+          const tc = Math.tanh(cv);
+          tanhC[s * B * H + k] = tc;
+          const hv = ov * tc;
+          hs[cNext + k] = hv;
+          out[rowOf(L, t, b) * H + j] = hv;
+        }
+      }
+    }
+    const outShape = batchFirst ? [B, T, H] : [T, B, H];
+    const outs = [wrap(out, outShape), wrap(hs.slice(T * B * H), [B, H]), wrap(cs.slice(T * B * H), [B, H])];
+    return { outs, saved: { L, acts, hs, cs, tanhC, whh, proj, h0, c0 } };
+  },
+  // Per step, as lstmCell: dc_tot = dc' + dh'⊙o⊙(1 − tanh²c'); d i = dc_tot⊙g⊙i(1−i), d f = dc_tot⊙c⊙f(1−f),
+  // d g = dc_tot⊙i⊙(1−g²), d o = dh'⊙tanh c'⊙o(1−o); dc = dc_tot⊙f; dh = dpre·W_hh; dW_hh += dpreᵀ·h.
+  backward({ L, acts, hs, cs, tanhC, whh, proj, h0, c0 }, [gOut, gHn, gCn]) {
+    const { T, B, H } = L;
+    const G = 4 * H;
+    const dtype = proj.dtype as 'float64';
+    const go = floatData(gOut!), w = floatData(whh);
+    const dproj = allocate(dtype, T * B * G);
+    const dpre = allocate(dtype, B * G);
+    const dh = floatData(gHn!).slice() as FloatArray;
+    const dc = floatData(gCn!).slice() as FloatArray;
+    const dhPrev = allocate(dtype, B * H);
+    const dw = whh.requiresGrad ? allocate(dtype, G * H) : null;
+    for (let s = T - 1; s >= 0; s--) {
+      const t = L.reverse ? T - 1 - s : s;
+      const a = s * B * G, cPrev = s * B * H;
+      for (let b = 0; b < B; b++) {
+        const r = a + b * G, q = b * G, o = rowOf(L, t, b) * H;
+        for (let j = 0; j < H; j++) {
+          const k = b * H + j;
+          const dhv = dh[k]! + go[o + j]!;
+          const iv = acts[r + j]!, fv = acts[r + H + j]!, gv = acts[r + 2 * H + j]!, ov = acts[r + 3 * H + j]!;
+          const tc = tanhC[s * B * H + k]!;
+          const dct = dc[k]! + dhv * ov * (1 - tc * tc);
+          dpre[q + j] = dct * gv * iv * (1 - iv);
+          dpre[q + H + j] = dct * cs[cPrev + k]! * fv * (1 - fv);
+          dpre[q + 2 * H + j] = dct * iv * (1 - gv * gv);
+          dpre[q + 3 * H + j] = dhv * tc * ov * (1 - ov);
+          dc[k] = dct * fv;
+        }
+      }
+      for (let b = 0; b < B; b++) dproj.set(dpre.subarray(b * G, b * G + G), rowOf(L, t, b) * G);
+      kernels.gemm({ transA: false, transB: false, M: B, N: H, K: G, a: dpre, aOffset: 0, b: w, bOffset: 0, c: dhPrev, cOffset: 0, accumulate: false });
+      dh.set(dhPrev);
+      if (dw) kernels.gemm({ transA: true, transB: false, M: G, N: H, K: B, a: dpre, aOffset: 0, b: hs, bOffset: cPrev, c: dw, cOffset: 0, accumulate: true });
+    }
+    return [wrap(dproj, [...proj.shape]), h0.requiresGrad ? wrap(dh, [B, H]) : null, c0.requiresGrad ? wrap(dc, [B, H]) : null, dw && wrap(dw, [G, H])];
+  },
+});
+
+/**
+ * A whole LSTM sequence in one op: `proj` is x·W_ihᵀ + b_ih + b_hh for every
+ * step ([B, T, 4H] with batchFirst, else [T, B, 4H]), h0/c0 are [B, H]; the
+ * steps run backwards in time with `reverse` (the backward direction of a
+ * bidirectional layer). Returns [out (h_t at every t, proj's layout), h_T, c_T].
+ */
+export function lstmSequence(proj: Tensor, h0: Tensor, c0: Tensor, weightHh: Tensor, options: { batchFirst?: boolean; reverse?: boolean } = {}): [Tensor, Tensor, Tensor] {
+  return lstmSequenceOp(proj, h0, c0, weightHh, options.batchFirst ?? false, options.reverse ?? false) as [Tensor, Tensor, Tensor];
+}
