@@ -61,3 +61,32 @@ describe('browser bundle', () => {
     expect(r.fileError).toMatch(/file checkpoints need Node\.js .* in a browser use serializeSafetensors/);
   });
 });
+
+describe('browser main thread', () => {
+  it('where synchronous compilation over 4 KB is refused (as on a browser main thread), tapegrad starts on js and switches to wasm once backendReady() resolves', async () => {
+    const entry = `
+      import * as T from ${JSON.stringify(resolve(root, 'packages/autograd/src/index.ts'))};
+      export const atLoad = T.getBackend();
+      export const ready = T.backendReady().then((b) => ({ b, y: T.matmul(T.ones([2, 3]), T.ones([3, 2])).toArray() }));`;
+    const result = await build({ stdin: { contents: entry, resolveDir: root, loader: 'ts' }, bundle: true, platform: 'browser', format: 'iife', globalName: 'tapegrad', conditions: ['source'], write: false, logLevel: 'silent' });
+    // Chrome's rule: new WebAssembly.Module() on the main thread throws for buffers over 4 KB; WebAssembly.instantiate() is fine.
+    // The project's tsconfig has no DOM lib: the host's WebAssembly, typed as much as is used here.
+    const wasm = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean; Module: new (b: Uint8Array) => object; Instance: unknown; instantiate(b: Uint8Array, i: object): Promise<unknown> } }).WebAssembly;
+    const strict = {
+      validate: (b: Uint8Array) => wasm.validate(b),
+      Module: function (b: Uint8Array) {
+        if (b.length > 4096) throw new RangeError('WebAssembly.Module(): Buffer size is larger than 4 KB; use WebAssembly.compile');
+        return new wasm.Module(b);
+      },
+      Instance: wasm.Instance,
+      instantiate: (b: Uint8Array, imports: object) => wasm.instantiate(b, imports),
+    };
+    const context: Record<string, unknown> = { TextEncoder, TextDecoder, console, WebAssembly: strict };
+    runInNewContext(`${result.outputFiles[0]!.text}\nglobalThis.__t = tapegrad;`, context);
+    const t = context.__t as { atLoad: string; ready: Promise<{ b: string; y: number[][] }> };
+    expect(t.atLoad).toBe('js');
+    const r = await t.ready;
+    expect(r.b).toBe('wasm');
+    expect(r.y).toEqual([[3, 3], [3, 3]]);
+  });
+});

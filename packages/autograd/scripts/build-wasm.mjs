@@ -21,7 +21,7 @@ const builds = { simd: ['--enable', 'simd'], relaxed: ['--enable', 'simd', '--en
 const encoded = {};
 for (const [name, flags] of Object.entries(builds)) {
   let binary = null;
-  const { error, stderr } = await asc.main(['wasm/gemm.ts', '-O3', '--noAssert', '--runtime', 'stub', ...flags, '--outFile', 'kernels.wasm'], {
+  const { error, stderr } = await asc.main(['wasm/index.ts', '-O3', '--noAssert', '--runtime', 'stub', ...flags, '--outFile', 'kernels.wasm'], {
     baseDir: root,
     readFile: (file, base) => {
       const p = join(base, file);

@@ -9,6 +9,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
+import { wasmActivation } from '../src/backend/select.js';
 import { defaultKernels, kernels } from '../src/backend/index.js';
 
 const EPS32 = 2 ** -23;
@@ -106,5 +107,67 @@ describe('the WebAssembly backend', () => {
     };
     const js = run('js'), wasm = run('wasm');
     wasm.forEach((l, i) => expect(l).toBeCloseTo(js[i]!, 5));
+  });
+});
+
+/** Distance in float32 units in the last place between two float32 values. */
+function ulps(a: number, b: number): number {
+  const buf = new Float32Array([a, b]);
+  const [ia, ib] = new Int32Array(buf.buffer);
+  const key = (i: number) => (i < 0 ? -2147483648 - i : i);
+  return Math.abs(key(ia!) - key(ib!));
+}
+
+describe('the SIMD activations of the wasm LSTM kernel', () => {
+  it('tanh and σ are within 3 float32 ulps of the correctly rounded value over [−20, 20], exp within 3 ulps over [−80, 80]', () => {
+    const n = 200_001;
+    const x = Float32Array.from({ length: n }, (_, i) => -20 + (40 * i) / (n - 1));
+    const worst = { tanh: 0, sigmoid: 0, exp: 0 };
+    const t = x.slice(), s = x.slice();
+    wasmActivation(2, t);
+    wasmActivation(1, s);
+    for (let i = 0; i < n; i++) {
+      worst.tanh = Math.max(worst.tanh, ulps(t[i]!, Math.fround(Math.tanh(x[i]!))));
+      worst.sigmoid = Math.max(worst.sigmoid, ulps(s[i]!, Math.fround(1 / (1 + Math.exp(-x[i]!)))));
+    }
+    const e = Float32Array.from({ length: n }, (_, i) => -80 + (160 * i) / (n - 1));
+    const ee = e.slice();
+    wasmActivation(0, ee);
+    for (let i = 0; i < n; i++) worst.exp = Math.max(worst.exp, ulps(ee[i]!, Math.fround(Math.exp(e[i]!))));
+    console.log(`wasm activation error (float32 ulps): tanh ${worst.tanh}, sigmoid ${worst.sigmoid}, exp ${worst.exp}`);
+    expect(worst.tanh).toBeLessThanOrEqual(3);
+    expect(worst.sigmoid).toBeLessThanOrEqual(3);
+    expect(worst.exp).toBeLessThanOrEqual(3);
+    // Saturation: no NaN or overflow at extreme inputs.
+    const ext = Float32Array.from([-1e30, -100, 100, 1e30, 0, -0]);
+    const te = ext.slice(), se = ext.slice();
+    wasmActivation(2, te);
+    wasmActivation(1, se);
+    expect(Array.from(te).map((v) => v + 0)).toEqual([-1, -1, 1, 1, 0, 0]); // + 0: the sign of tanh(−0) is not promised
+    expect(se.every((v) => v >= 0 && v <= 1)).toBe(true);
+  });
+});
+
+describe('the wasm LSTM sequence forward', () => {
+  it('property: equals the JS kernel on float32 (outputs, states, saved activations) within float32 rounding', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 11 }), fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 50 }), (T_, B, H, batchFirst, reverse, seed) => {
+        const G = 4 * H;
+        const g = new T.Generator(seed);
+        const rnd = (n: number, scale = 1) => Float32Array.from({ length: n }, () => scale * g.normal());
+        const proj = rnd(T_ * B * G, 2), whh = rnd(G * H, 0.5), h0 = rnd(B * H), c0 = rnd(B * H);
+        const make = () => {
+          const hs = new Float32Array((T_ + 1) * B * H), cs = new Float32Array((T_ + 1) * B * H);
+          hs.set(h0);
+          cs.set(c0);
+          return { T: T_, B, H, proj, whh, hs, cs, acts: new Float32Array(T_ * B * G), tanhC: new Float32Array(T_ * B * H), out: new Float32Array(T_ * B * H), batchFirst, reverse };
+        };
+        const js = make(), wasm = make();
+        defaultKernels.lstmForward(js);
+        kernels.lstmForward(wasm);
+        for (const key of ['hs', 'cs', 'acts', 'tanhC', 'out'] as const) js[key].forEach((v, i) => expect(Math.abs(wasm[key][i]! - v)).toBeLessThanOrEqual(2e-5 * (1 + Math.abs(v)) * T_));
+      }),
+      { numRuns: 100 },
+    );
   });
 });

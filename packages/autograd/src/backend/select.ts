@@ -8,8 +8,8 @@
  */
 import { ValueError } from '../errors.js';
 import { defaultKernels, kernels } from './index.js';
-import { createWasmGemm } from './wasm/gemm.js';
-import { loadKernels } from './wasm/module.js';
+import { createWasmKernels } from './wasm/kernels.js';
+import { loadKernels, loadKernelsAsync } from './wasm/module.js';
 
 /** The backends tapegrad can run on. */
 export type BackendName = 'wasm' | 'js';
@@ -18,12 +18,21 @@ let active: BackendName = 'js';
 
 /** The wasm kernels, built once on first use. */
 let wasmTable: Partial<typeof kernels> | null = null;
+let wasmMap: ((kind: 0 | 1 | 2, x: Float32Array) => void) | null = null;
+
+/** @internal The wasm kernels' SIMD exp (0), σ (1), tanh (2) on a float32 array, for accuracy tests. */
+export function wasmActivation(kind: 0 | 1 | 2, x: Float32Array): void {
+  wasmKernels();
+  wasmMap!(kind, x);
+}
 
 function wasmKernels(): Partial<typeof kernels> {
   if (wasmTable) return wasmTable;
   const loaded = loadKernels();
   if (!loaded.ok) throw new ValueError('setBackend', `the WebAssembly backend is not available here: ${loaded.reason}`);
-  wasmTable = { gemm: createWasmGemm(loaded.exports, defaultKernels.gemm) };
+  const k = createWasmKernels(loaded.exports, { gemm: defaultKernels.gemm, lstmForward: (args) => defaultKernels.lstmForward(args) });
+  wasmMap = k.mapInPlace;
+  wasmTable = { gemm: k.gemm, lstmForward: k.lstmForward };
   return wasmTable;
 }
 
@@ -37,6 +46,7 @@ export function setBackend(name: BackendName): void {
   const table = name === 'wasm' ? wasmKernels() : {};
   Object.assign(kernels, defaultKernels, table);
   active = name;
+  chosenByUser = true;
 }
 
 /** The backend in use. */
@@ -50,6 +60,20 @@ export function backendInfo(): { wasm: { available: boolean; variant?: string; r
   return { wasm: loaded.ok ? { available: true, variant: loaded.variant } : { available: false, reason: loaded.reason }, active };
 }
 
+let ready: Promise<BackendName> | null = null;
+let chosenByUser = false;
+
+/**
+ * Resolves once the startup choice of backend is final. Where WebAssembly
+ * must be compiled asynchronously (a browser's main thread refuses to compile
+ * modules over 4 KB synchronously), tapegrad starts on 'js' and switches to
+ * 'wasm' when the module is ready — unless setBackend was called meanwhile.
+ * Await it before timing anything in a page.
+ */
+export function backendReady(): Promise<BackendName> {
+  return ready ?? Promise.resolve(active);
+}
+
 /** The startup choice: TAPEGRAD_BACKEND if set, else wasm when it loads, else js. */
 export function selectDefaultBackend(): void {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TAPEGRAD_BACKEND;
@@ -58,5 +82,17 @@ export function selectDefaultBackend(): void {
     setBackend(env);
     return;
   }
-  if (loadKernels().ok) setBackend('wasm');
+  if (loadKernels().ok) {
+    setBackend('wasm');
+    chosenByUser = false;
+    return;
+  }
+  ready = loadKernelsAsync().then((r) => {
+    if (r?.ok && !chosenByUser) {
+      wasmTable = null;
+      setBackend('wasm');
+    }
+    chosenByUser = false;
+    return active;
+  });
 }

@@ -28,8 +28,6 @@ interface SeqLayout {
 /** Offset (in rows) of row b of step t in a [B,T,·] or [T,B,·] tensor. */
 const rowOf = (L: SeqLayout, t: number, b: number) => (L.batchFirst ? b * L.T + t : t * L.B + b);
 
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-
 const lstmSequenceOp = defineMultiOp({
   name: 'lstmSequence',
   forward(proj: Tensor, h0: Tensor, c0: Tensor, whh: Tensor, batchFirst: boolean, reverse: boolean) {
@@ -56,34 +54,7 @@ const lstmSequenceOp = defineMultiOp({
     hs.set(floatData(h0));
     cs.set(floatData(c0));
     const out = allocate(dtype, T * B * H);
-    for (let s = 0; s < T; s++) {
-      const t = reverse ? T - 1 - s : s;
-      const a = s * B * G;
-      for (let b = 0; b < B; b++) acts.set(pd.subarray(rowOf(L, t, b) * G, rowOf(L, t, b) * G + G), a + b * G);
-      kernels.gemm({ transA: false, transB: true, M: B, N: G, K: H, a: hs, aOffset: s * B * H, b: w, bOffset: 0, c: acts, cOffset: a, accumulate: true });
-      const cPrev = s * B * H, cNext = (s + 1) * B * H;
-      for (let b = 0; b < B; b++) {
-        const r = a + b * G;
-        for (let j = 0; j < H; j++) {
-          const iv = sigmoid(acts[r + j]!);
-          const fv = sigmoid(acts[r + H + j]!);
-          const gv = Math.tanh(acts[r + 2 * H + j]!);
-          const ov = sigmoid(acts[r + 3 * H + j]!);
-          acts[r + j] = iv;
-          acts[r + H + j] = fv;
-          acts[r + 2 * H + j] = gv;
-          acts[r + 3 * H + j] = ov;
-          const k = b * H + j;
-          const cv = fv * cs[cPrev + k]! + iv * gv;
-          cs[cNext + k] = cv;
-          const tc = Math.tanh(cv);
-          tanhC[s * B * H + k] = tc;
-          const hv = ov * tc;
-          hs[cNext + k] = hv;
-          out[rowOf(L, t, b) * H + j] = hv;
-        }
-      }
-    }
+    kernels.lstmForward({ T, B, H, proj: pd, whh: w, hs, cs, acts, tanhC, out, batchFirst, reverse });
     const outShape = batchFirst ? [B, T, H] : [T, B, H];
     const outs = [wrap(out, outShape), wrap(hs.slice(T * B * H), [B, H]), wrap(cs.slice(T * B * H), [B, H])];
     return { outs, saved: { L, acts, hs, cs, tanhC, whh, proj, h0, c0 } };

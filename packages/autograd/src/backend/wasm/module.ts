@@ -4,8 +4,9 @@
  * otherwise, and reports why when neither loads (then the JS kernels stay).
  * Node 20 ships relaxed SIMD behind `--experimental-wasm-relaxed-simd`, which
  * is switched on through `v8.setFlagsFromString` before compiling; browsers
- * have it. The modules are ~1.4 KB, so synchronous compilation is allowed
- * everywhere, including a browser's main thread (limit 4 KB).
+ * have it. The module is compiled synchronously (Node, workers); where an
+ * engine refuses that (a browser's main thread compiles at most 4 KB
+ * synchronously), loadKernelsAsync compiles it in the background.
  */
 import { RELAXED_SIMD, SIMD } from './binaries.generated.js';
 
@@ -14,6 +15,7 @@ interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: Record<string, unknown> } }>;
 }
 
 /** A module's linear memory. */
@@ -28,6 +30,8 @@ export interface KernelExports {
   heapBase(): number;
   packBytes(): number;
   gemm(transA: number, transB: number, M: number, N: number, K: number, a: number, b: number, c: number, accumulate: number, pack: number): void;
+  lstmForward(T: number, B: number, H: number, proj: number, whh: number, hs: number, cs: number, acts: number, tanhC: number, out: number, batchFirst: number, reverse: number, pack: number): void;
+  mapInPlace(kind: number, p: number, n: number): void;
 }
 
 /** A loaded kernel module, or why none could be loaded. */
@@ -62,6 +66,8 @@ function enableRelaxedSimdInNode(): void {
 }
 
 let cached: LoadResult | null = null;
+/** Set when the engine validated a build but refused to compile it synchronously (a browser's main thread). */
+let syncRefused: { variant: 'relaxed-simd' | 'simd'; bytes: Uint8Array } | null = null;
 
 /** Instantiates the fastest kernel build this engine accepts (once). */
 export function loadKernels(): LoadResult {
@@ -84,8 +90,27 @@ export function loadKernels(): LoadResult {
       const instance = new wasm.Instance(new wasm.Module(bytes), {});
       return (cached = { ok: true, exports: instance.exports as unknown as KernelExports, variant });
     } catch (e) {
+      syncRefused ??= { variant, bytes };
       failures.push(`${variant}: ${(e as Error).message}`);
     }
   }
   return (cached = { ok: false, reason: failures.join('; ') });
+}
+
+/**
+ * Where synchronous compilation was refused, compiles the validated build
+ * asynchronously; resolves to the loaded kernels (also cached for
+ * loadKernels), or null when there is nothing to retry.
+ */
+export async function loadKernelsAsync(): Promise<LoadResult | null> {
+  if (cached?.ok) return cached;
+  const retry = syncRefused;
+  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!retry || !wasm) return null;
+  try {
+    const { instance } = await wasm.instantiate(retry.bytes, {});
+    return (cached = { ok: true, exports: instance.exports as unknown as KernelExports, variant: retry.variant });
+  } catch (e) {
+    return { ok: false, reason: `${retry.variant}: ${(e as Error).message}` };
+  }
 }

@@ -1,0 +1,97 @@
+/**
+ * The WebAssembly float32 kernels behind the kernel table: gemm and the
+ * sequence-fused LSTM forward. Operands live in JS typed arrays, so each call
+ * copies its inputs into the module's memory (laid out from the heap base,
+ * grown on demand, never shrunk) and its outputs back: O(size of the data)
+ * against the O(MNK) or O(T·B·H²) work, a few percent on the shapes of a
+ * recurrent training step (bench/ measures it). float64 calls go to the JS
+ * kernels: fixtures and gradcheck run in float64 and keep their exact results.
+ */
+import type { FloatArray } from '../dtype.js';
+import type { GemmArgs } from '../matmul.js';
+import type { LstmForwardArgs } from '../recurrent.js';
+import type { KernelExports } from './module.js';
+
+const align = (n: number) => (n + 15) & ~15;
+
+/** The module's memory as a bump allocator that is reset by every call. */
+class Arena {
+  private heap: Float32Array;
+  private readonly base: number;
+  private top = 0;
+  constructor(private readonly ex: KernelExports) {
+    this.base = align(ex.heapBase());
+    this.heap = new Float32Array(ex.memory.buffer);
+  }
+  /** Byte offsets for regions of the given float counts, 16-byte aligned, after growing memory to fit. */
+  layout(...floats: number[]): number[] {
+    this.top = this.base;
+    const offsets = floats.map((n) => {
+      const at = this.top;
+      this.top = align(this.top + n * 4);
+      return at;
+    });
+    const have = this.ex.memory.buffer.byteLength;
+    if (this.top > have) this.ex.memory.grow(Math.ceil((this.top - have) / 65536));
+    if (this.heap.buffer !== this.ex.memory.buffer) this.heap = new Float32Array(this.ex.memory.buffer);
+    return offsets;
+  }
+  write(at: number, src: FloatArray, from = 0, count = src.length - from): void {
+    this.heap.set(src.subarray(from, from + count), at >> 2);
+  }
+  read(at: number, count: number, dst: FloatArray, to = 0): void {
+    dst.set(this.heap.subarray(at >> 2, (at >> 2) + count), to);
+  }
+}
+
+const isF32 = (...xs: FloatArray[]) => xs.every((x) => x instanceof Float32Array);
+
+/** The wasm kernels, falling back to `js` for anything that is not float32. */
+export function createWasmKernels(ex: KernelExports, js: { gemm: (args: GemmArgs) => void; lstmForward: (args: LstmForwardArgs) => void }) {
+  const arena = new Arena(ex);
+  const packFloats = ex.packBytes() / 4;
+
+  function gemm(args: GemmArgs): void {
+    const { transA, transB, M, N, K, a, aOffset, b, bOffset, c, cOffset, accumulate } = args;
+    if (!isF32(a, b, c)) return js.gemm(args);
+    const sizeC = M * N;
+    if (sizeC === 0) return;
+    if (K === 0) {
+      if (!accumulate) c.fill(0, cOffset, cOffset + sizeC);
+      return;
+    }
+    const [pack, pa, pb, pc] = arena.layout(packFloats, M * K, K * N, sizeC) as [number, number, number, number];
+    arena.write(pa, a, aOffset, M * K);
+    arena.write(pb, b, bOffset, K * N);
+    if (accumulate) arena.write(pc, c, cOffset, sizeC);
+    ex.gemm(transA ? 1 : 0, transB ? 1 : 0, M, N, K, pa, pb, pc, accumulate ? 1 : 0, pack);
+    arena.read(pc, sizeC, c, cOffset);
+  }
+
+  function lstmForward(args: LstmForwardArgs): void {
+    const { T, B, H, proj, whh, hs, cs, acts, tanhC, out, batchFirst, reverse } = args;
+    if (!isF32(proj, whh, hs, cs, acts, tanhC, out)) return js.lstmForward(args);
+    const G = 4 * H;
+    const [pack, pProj, pW, pHs, pCs, pActs, pTc, pOut] = arena.layout(packFloats, T * B * G, G * H, (T + 1) * B * H, (T + 1) * B * H, T * B * G, T * B * H, T * B * H) as number[];
+    arena.write(pProj!, proj);
+    arena.write(pW!, whh);
+    arena.write(pHs!, hs, 0, B * H);
+    arena.write(pCs!, cs, 0, B * H);
+    ex.lstmForward(T, B, H, pProj!, pW!, pHs!, pCs!, pActs!, pTc!, pOut!, batchFirst ? 1 : 0, reverse ? 1 : 0, pack!);
+    arena.read(pHs!, (T + 1) * B * H, hs);
+    arena.read(pCs!, (T + 1) * B * H, cs);
+    arena.read(pActs!, T * B * G, acts);
+    arena.read(pTc!, T * B * H, tanhC);
+    arena.read(pOut!, T * B * H, out);
+  }
+
+  /** Applies exp (0), σ (1) or tanh (2) with the kernel's SIMD approximations: exported for the accuracy tests. */
+  function mapInPlace(kind: 0 | 1 | 2, x: Float32Array): void {
+    const [p] = arena.layout(x.length) as [number];
+    arena.write(p, x);
+    ex.mapInPlace(kind, p, x.length);
+    arena.read(p, x.length, x);
+  }
+
+  return { gemm, lstmForward, mapInPlace };
+}

@@ -1,0 +1,173 @@
+// AssemblyScript: the forward pass of a whole LSTM sequence (float32), with
+// the gate nonlinearities in f32x4. Per step: the step's rows of the input
+// projection are copied into acts[s], acts[s] += h_s·W_hhᵀ by the packed gemm,
+// then i, f, o = σ(·), g = tanh(·), c' = f⊙c + i⊙g, h' = o⊙tanh(c'), four
+// units at a time. Everything stays in this module's memory for the whole
+// sequence, so the JS side copies once in and once out, not per step.
+//
+// exp follows Cephes expf (range reduction by ln 2 in two parts, a degree-6
+// polynomial, the power of two built in the exponent bits): ≤ 2 ulp. tanh
+// uses Cephes tanhf's odd polynomial below |x| = 0.625 and
+// 1 − 2/(e^{2|x|} + 1) above; σ(x) = 1/(1 + e^{−x}). The inputs are clamped
+// to ±87 first, so nothing overflows; the tests bound the error against
+// Math.tanh / the exact sigmoid in float32 ulps.
+import { gemm } from './gemm';
+
+// Constants as a table (a v128.load in the loop, not a splat the optimizer would rebuild per iteration).
+const K = memory.data<f32>([
+  1.44269504088896341, 1.44269504088896341, 1.44269504088896341, 1.44269504088896341, // 0   log2(e)
+  0.5, 0.5, 0.5, 0.5, // 16
+  0.693359375, 0.693359375, 0.693359375, 0.693359375, // 32  ln2, high part
+  -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, // 48  ln2, low part
+  1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4, // 64  exp polynomial
+  1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3, // 80
+  8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3, // 96
+  4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2, // 112
+  1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1, // 128
+  5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1, // 144
+  1.0, 1.0, 1.0, 1.0, // 160
+  87.0, 87.0, 87.0, 87.0, // 176 clamp
+  -5.70498872745e-3, -5.70498872745e-3, -5.70498872745e-3, -5.70498872745e-3, // 192 tanh polynomial
+  2.06390887954e-2, 2.06390887954e-2, 2.06390887954e-2, 2.06390887954e-2, // 208
+  -5.37397155531e-2, -5.37397155531e-2, -5.37397155531e-2, -5.37397155531e-2, // 224
+  1.33314422036e-1, 1.33314422036e-1, 1.33314422036e-1, 1.33314422036e-1, // 240
+  -3.33332819422e-1, -3.33332819422e-1, -3.33332819422e-1, -3.33332819422e-1, // 256
+  0.625, 0.625, 0.625, 0.625, // 272
+  2.0, 2.0, 2.0, 2.0, // 288
+], 16);
+
+@inline function k(offset: usize): v128 {
+  return v128.load(K + offset);
+}
+
+@inline function fma(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+/** e^x lane-wise for x clamped to [−87, 87] (Cephes expf). */
+@inline function expv(x0: v128): v128 {
+  const x1 = f32x4.min(f32x4.max(x0, f32x4.neg(k(176))), k(176));
+  const n = f32x4.floor(fma(x1, k(0), k(16)));
+  let x = f32x4.sub(x1, f32x4.mul(n, k(32)));
+  x = f32x4.sub(x, f32x4.mul(n, k(48)));
+  const z = f32x4.mul(x, x);
+  let p = fma(k(64), x, k(80));
+  p = fma(p, x, k(96));
+  p = fma(p, x, k(112));
+  p = fma(p, x, k(128));
+  p = fma(p, x, k(144));
+  p = fma(p, z, f32x4.add(x, k(160)));
+  // 2^n: n + 127 in the exponent field.
+  const pow2 = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(p, pow2);
+}
+
+/** σ(x) = 1/(1 + e^{−x}). */
+@inline function sigmoidv(x: v128): v128 {
+  return f32x4.div(k(160), f32x4.add(k(160), expv(f32x4.neg(x))));
+}
+
+/** tanh(x): Cephes' odd polynomial below |x| = 0.625, 1 − 2/(e^{2|x|} + 1) above, the sign restored. */
+@inline function tanhv(x: v128): v128 {
+  const ax = f32x4.abs(x);
+  const z = f32x4.mul(x, x);
+  let p = fma(k(192), z, k(208));
+  p = fma(p, z, k(224));
+  p = fma(p, z, k(240));
+  p = fma(p, z, k(256));
+  const small = fma(f32x4.mul(p, z), x, x);
+  const e = expv(f32x4.mul(k(288), ax));
+  const big = f32x4.sub(k(160), f32x4.div(k(288), f32x4.add(e, k(160))));
+  const signed = v128.or(big, v128.and(x, i32x4.splat(0x80000000)));
+  return v128.bitselect(small, signed, f32x4.lt(ax, k(272)));
+}
+
+function sigmoidS(x: f32): f32 {
+  return f32x4.extract_lane(sigmoidv(f32x4.splat(x)), 0);
+}
+function tanhS(x: f32): f32 {
+  return f32x4.extract_lane(tanhv(f32x4.splat(x)), 0);
+}
+
+/** Applies the nonlinearity of an element-wise function to n floats in place (for tests of the approximations). */
+export function mapInPlace(kind: i32, p: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const q = p + <usize>i * 4;
+    const v = v128.load(q);
+    v128.store(q, kind == 0 ? expv(v) : kind == 1 ? sigmoidv(v) : tanhv(v));
+  }
+  for (; i < n; i++) {
+    const q = p + <usize>i * 4;
+    const v = load<f32>(q);
+    store<f32>(q, kind == 0 ? f32x4.extract_lane(expv(f32x4.splat(v)), 0) : kind == 1 ? sigmoidS(v) : tanhS(v));
+  }
+}
+
+/**
+ * Forward of one LSTM layer and direction over T steps (byte offsets):
+ * proj [B,T,4H] (batchFirst) or [T,B,4H]; whh [4H,H]; hs and cs [(T+1),B,H]
+ * with hs[0], cs[0] the initial states on entry; out the h_t in proj's
+ * layout; acts [T,B,4H] receives the gate activations (i, f, g, o) and tanhC
+ * [T,B,H] tanh(c_t), both by processing step, for the backward pass.
+ */
+export function lstmForward(T: i32, B: i32, H: i32, proj: usize, whh: usize, hs: usize, cs: usize, acts: usize, tanhC: usize, out: usize, batchFirst: bool, reverse: bool, pack: usize): void {
+  const G = 4 * H;
+  const H4 = H & ~3;
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? T - 1 - s : s;
+    const a = acts + <usize>(s * B * G) * 4;
+    for (let b = 0; b < B; b++) {
+      const row = batchFirst ? b * T + t : t * B + b;
+      memory.copy(a + <usize>(b * G) * 4, proj + <usize>(row * G) * 4, <usize>G * 4);
+    }
+    gemm(false, true, B, G, H, hs + <usize>(s * B * H) * 4, whh, a, true, pack);
+    const cPrev = cs + <usize>(s * B * H) * 4;
+    const cNext = cs + <usize>((s + 1) * B * H) * 4;
+    const hNext = hs + <usize>((s + 1) * B * H) * 4;
+    const tc = tanhC + <usize>(s * B * H) * 4;
+    for (let b = 0; b < B; b++) {
+      const r = a + <usize>(b * G) * 4;
+      const row = batchFirst ? b * T + t : t * B + b;
+      const o = out + <usize>(row * H) * 4;
+      const kb = <usize>(b * H) * 4;
+      for (let j = 0; j < H4; j += 4) {
+        const q = <usize>j * 4;
+        const iv = sigmoidv(v128.load(r + q));
+        const fv = sigmoidv(v128.load(r + <usize>H * 4 + q));
+        const gv = tanhv(v128.load(r + <usize>(2 * H) * 4 + q));
+        const ov = sigmoidv(v128.load(r + <usize>(3 * H) * 4 + q));
+        v128.store(r + q, iv);
+        v128.store(r + <usize>H * 4 + q, fv);
+        v128.store(r + <usize>(2 * H) * 4 + q, gv);
+        v128.store(r + <usize>(3 * H) * 4 + q, ov);
+        const cv = fma(fv, v128.load(cPrev + kb + q), f32x4.mul(iv, gv));
+        v128.store(cNext + kb + q, cv);
+        const tcv = tanhv(cv);
+        v128.store(tc + kb + q, tcv);
+        const hv = f32x4.mul(ov, tcv);
+        v128.store(hNext + kb + q, hv);
+        v128.store(o + q, hv);
+      }
+      for (let j = H4; j < H; j++) {
+        const q = <usize>j * 4;
+        const iv = sigmoidS(load<f32>(r + q));
+        const fv = sigmoidS(load<f32>(r + <usize>H * 4 + q));
+        const gv = tanhS(load<f32>(r + <usize>(2 * H) * 4 + q));
+        const ov = sigmoidS(load<f32>(r + <usize>(3 * H) * 4 + q));
+        store<f32>(r + q, iv);
+        store<f32>(r + <usize>H * 4 + q, fv);
+        store<f32>(r + <usize>(2 * H) * 4 + q, gv);
+        store<f32>(r + <usize>(3 * H) * 4 + q, ov);
+        const cv = fv * load<f32>(cPrev + kb + q) + iv * gv;
+        store<f32>(cNext + kb + q, cv);
+        const tcv = tanhS(cv);
+        store<f32>(tc + kb + q, tcv);
+        const hv = ov * tcv;
+        store<f32>(hNext + kb + q, hv);
+        store<f32>(o + q, hv);
+      }
+    }
+  }
+}
