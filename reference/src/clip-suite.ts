@@ -3,7 +3,7 @@
  * method, with the total norm where the method reports one.
  */
 import type { Tensor } from '@tapegrad/autograd';
-import { tensor } from '@tapegrad/autograd';
+import * as T from '@tapegrad/autograd';
 import type { GradientTransformation } from '@tapegrad/optim';
 import { adaptiveGradClip, applyTransform, clipByGlobalNorm, clipByNorm, clipByValue, clipGradNorm_ } from '@tapegrad/optim';
 import type { Comparison, FixtureTensor } from './fixture.js';
@@ -40,7 +40,7 @@ export const clipSuite: Suite = {
     casesOf(fixture, 'clip.json').map((c, index) =>
       guard(`clip[${index}] ${String(c.method)}`, () => {
         const grads = (c.grads as FixtureTensor[]).map((g) => load(g));
-        const params: Tensor[] = c.params ? (c.params as FixtureTensor[]).map((p) => load(p, true)) : grads.map((g) => tensor(new Float64Array(g.size), { shape: g.shape, requiresGrad: true }));
+        const params: Tensor[] = c.params ? (c.params as FixtureTensor[]).map((p) => load(p, true)) : grads.map((g) => T.zeros([...g.shape], { dtype: g.dtype, requiresGrad: true }));
         params.forEach((p, i) => (p.grad = grads[i]!));
         const comparisons: Comparison[] = [];
         let total: number;

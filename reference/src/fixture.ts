@@ -4,6 +4,7 @@
  * dtype "int64"; floats are loaded as float64, integers as int32.
  */
 import { Tensor, tensor } from '@tapegrad/autograd';
+import { precision, tolerance } from './precision.js';
 
 export interface FixtureTensor {
   shape: number[];
@@ -15,10 +16,11 @@ export function isFixtureTensor(v: unknown): v is FixtureTensor {
   return typeof v === 'object' && v !== null && Array.isArray((v as FixtureTensor).shape) && Array.isArray((v as FixtureTensor).data);
 }
 
-/** A fixture tensor as a float64 (or int32 for integer dtypes) Tensor. */
+/** A fixture tensor as a float Tensor in the run's precision (float64 by default), or int32 for integer dtypes. */
 export function load(t: FixtureTensor, requiresGrad = false): Tensor {
   const isInt = typeof t.dtype === 'string' && t.dtype.startsWith('int');
-  return tensor(isInt ? Int32Array.from(t.data) : Float64Array.from(t.data.map(Number)), { shape: t.shape, requiresGrad: requiresGrad && !isInt });
+  const data = isInt ? Int32Array.from(t.data) : precision() === 'float32' ? Float32Array.from(t.data.map(Number)) : Float64Array.from(t.data.map(Number));
+  return tensor(data, { shape: t.shape, requiresGrad: requiresGrad && !isInt });
 }
 
 /** Tolerances: |got − want| ≤ atol + rtol·|want|. */
@@ -40,7 +42,7 @@ function shapeText(shape: readonly number[]): string {
 }
 
 /** Compares a computed tensor (or number) with the expected fixture value. */
-export function compare(label: string, got: Tensor | number | null | undefined, want: FixtureTensor | number, tol: Tolerance = DEFAULT_TOLERANCE): Comparison {
+export function compare(label: string, got: Tensor | number | null | undefined, want: FixtureTensor | number, tol: Tolerance = tolerance()): Comparison {
   const wantData = typeof want === 'number' ? [want] : want.data;
   const wantShape = typeof want === 'number' ? [] : want.shape;
   if (got === null || got === undefined) return { label, maxAbsError: Infinity, problem: `${label}: no value computed (expected shape ${shapeText(wantShape)})` };

@@ -10,6 +10,7 @@ import type { RecurrentLayer } from '@tapegrad/nn';
 import { GRU, LSTM, RNN } from '@tapegrad/nn';
 import type { Comparison, FixtureTensor } from './fixture.js';
 import { compare, load } from './fixture.js';
+import { precision } from './precision.js';
 import type { Suite } from './suite.js';
 import { casesOf, guard } from './suite.js';
 
@@ -21,7 +22,7 @@ export function makeRecurrent(c: Record<string, unknown>): RecurrentLayer {
     bidirectional: Boolean(c.bidirectional),
     batchFirst: Boolean(c.batch_first),
     bias: c.bias === undefined ? true : Boolean(c.bias),
-    dtype: 'float64' as const,
+    dtype: precision(),
   };
   const inputSize = Number(c.input_size), hiddenSize = Number(c.hidden_size);
   if (kind === 'rnn') return new RNN(inputSize, hiddenSize, { ...options, nonlinearity: (c.nonlinearity as 'tanh' | 'relu' | null) ?? 'tanh' });

@@ -9,6 +9,8 @@ import { opsSuite } from './ops-suite.js';
 import { optimSuite } from './optim-suite.js';
 import { recurrentSuite } from './recurrent-suite.js';
 import { trainSuite } from './train-suite.js';
+import type { Precision } from './precision.js';
+import { withPrecision } from './precision.js';
 import type { CaseResult, Suite } from './suite.js';
 import { failed } from './suite.js';
 
@@ -32,8 +34,12 @@ function describe(r: CaseResult): string {
   return `FAIL ${r.name}: largest error ${worst.toExponential(2)} — ${bad.map((c) => c.problem).join('; ')}`;
 }
 
-/** Runs the suites named in `only` (all by default) on the fixture directory `dir`. */
-export function runReference(dir: string, only?: readonly string[]): ReferenceReport {
+/** Runs the suites named in `only` (all by default) on the fixture directory `dir`, in float64 or (cast) float32. */
+export function runReference(dir: string, only?: readonly string[], options: { dtype?: Precision } = {}): ReferenceReport {
+  return withPrecision(options.dtype ?? 'float64', () => runAll(dir, only));
+}
+
+function runAll(dir: string, only?: readonly string[]): ReferenceReport {
   const wanted = only && only.length > 0 ? only : [...FILES];
   for (const name of wanted) if (!(FILES as readonly string[]).includes(name)) throw new Error(`unknown fixture file '${name}'; expected one of ${FILES.join(', ')}`);
   const report: ReferenceReport = { passed: 0, failed: 0, failures: [], results: [] };

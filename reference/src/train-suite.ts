@@ -9,7 +9,8 @@ import type { Tensor } from '@tapegrad/autograd';
 import { crossEntropy, select } from '@tapegrad/autograd';
 import type { RecurrentLayer } from '@tapegrad/nn';
 import { Linear, Module } from '@tapegrad/nn';
-import type { Comparison, FixtureTensor, Tolerance } from './fixture.js';
+import type { Comparison, FixtureTensor } from './fixture.js';
+import { precision, tolerance } from './precision.js';
 import { compare, load } from './fixture.js';
 import { transformFor } from './clip-suite.js';
 import { makeOptimizer } from './optim-suite.js';
@@ -17,7 +18,7 @@ import { makeRecurrent } from './recurrent-suite.js';
 import type { Suite } from './suite.js';
 import { casesOf, guard } from './suite.js';
 
-const TRAIN_TOLERANCE: Tolerance = { rtol: 1e-7, atol: 1e-10 };
+
 
 /** The fixture's model: named rnn and head, as PyTorch names them. */
 class SequenceClassifier extends Module {
@@ -40,7 +41,7 @@ export const trainSuite: Suite = {
         const rnn = makeRecurrent({ ...m, num_layers: m.num_layers ?? 1, batch_first: m.batch_first ?? true });
         // The head reads the last time step of `out`: hidden_size features per direction.
         const features = Number(m.hidden_size) * (m.bidirectional ? 2 : 1);
-        const model = new SequenceClassifier(rnn, new Linear(features, Number(m.classes), { dtype: 'float64' }));
+        const model = new SequenceClassifier(rnn, new Linear(features, Number(m.classes), { dtype: precision() }));
         model.loadStateDict(Object.fromEntries(Object.entries(c.init as Record<string, FixtureTensor>).map(([k, v]) => [k, load(v)])));
         const clip = c.clip ? transformFor(c.clip as Record<string, unknown>) : null;
         const opt = makeOptimizer(String(c.optimizer), model.namedParameters(), c.hyper as Record<string, unknown>, { clip });
@@ -52,13 +53,13 @@ export const trainSuite: Suite = {
         wantLosses.forEach((want, step) => {
           opt.zeroGrad();
           const loss = crossEntropy(model.forward(x), y);
-          comparisons.push(compare(`loss[${step}]`, loss.item(), want, TRAIN_TOLERANCE));
+          comparisons.push(compare(`loss[${step}]`, loss.item(), want, tolerance('train')));
           loss.backward();
           const report = opt.step();
-          if (step < wantNorms.length) comparisons.push(compare(`total_norm[${step}]`, report.groups[0]!.normBefore, wantNorms[step]!, TRAIN_TOLERANCE));
+          if (step < wantNorms.length) comparisons.push(compare(`total_norm[${step}]`, report.groups[0]!.normBefore, wantNorms[step]!, tolerance('train')));
         });
         const named = new Map(model.namedParameters());
-        for (const [k, want] of Object.entries(c.final as Record<string, FixtureTensor>)) comparisons.push(compare(`final.${k}`, named.get(k) ?? null, want, TRAIN_TOLERANCE));
+        for (const [k, want] of Object.entries(c.final as Record<string, FixtureTensor>)) comparisons.push(compare(`final.${k}`, named.get(k) ?? null, want, tolerance('train')));
         return comparisons;
       });
     }),

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import * as T from '@tapegrad/autograd';
 import { runReference } from '../src/runner.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -34,5 +35,26 @@ describe('reference fixtures (PyTorch 1.13, float64)', () => {
     const report = runReference(dir, ['ops']);
     expect(report.failed).toBe(1);
     expect(report.failures[0]).toMatch(/^FAIL ops\[0\] .*largest error 1\.00e-6/);
+  });
+});
+
+describe('reference fixtures cast to float32, on the WebAssembly backend', () => {
+  it('the wasm backend is active (the float32 kernels under test)', () => {
+    T.setBackend('wasm');
+    expect(T.getBackend()).toBe('wasm');
+  });
+  for (const name of ['ops', 'recurrent', 'optim', 'clip', 'train']) {
+    it(`${name}.json: every case passes at float32 tolerances`, () => {
+      T.setBackend('wasm');
+      const report = runReference(FIXTURES, [name], { dtype: 'float32' });
+      expect(report.failures).toEqual([]);
+      expect(report.passed).toBeGreaterThan(0);
+    });
+  }
+  it('float32 is really what runs: at float64 tolerances most float32 cases fail', () => {
+    // (a guard against the runner silently loading float64)
+    const report = runReference(FIXTURES, ['ops'], { dtype: 'float32' });
+    const outs = report.results.flatMap((r) => r.comparisons).filter((c) => c.maxAbsError > 1e-9);
+    expect(outs.length).toBeGreaterThan(report.passed);
   });
 });
