@@ -171,3 +171,33 @@ describe('the wasm LSTM sequence forward', () => {
     );
   });
 });
+
+describe('the wasm LSTM sequence backward', () => {
+  it('property: equals the JS kernel on float32 (dproj, dh0, dc0, dW_hh) within float32 rounding', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 9 }), fc.boolean(), fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 50 }), (T_, B, H, batchFirst, reverse, wantDw, seed) => {
+        const G = 4 * H;
+        const g = new T.Generator(seed);
+        const rnd = (n: number, scale = 1) => Float32Array.from({ length: n }, () => scale * g.normal());
+        const fwd = { T: T_, B, H, proj: rnd(T_ * B * G, 2), whh: rnd(G * H, 0.5), hs: new Float32Array((T_ + 1) * B * H), cs: new Float32Array((T_ + 1) * B * H), acts: new Float32Array(T_ * B * G), tanhC: new Float32Array(T_ * B * H), out: new Float32Array(T_ * B * H), batchFirst, reverse };
+        fwd.hs.set(rnd(B * H));
+        fwd.cs.set(rnd(B * H));
+        defaultKernels.lstmForward(fwd);
+        const gOut = rnd(T_ * B * H), dh0 = rnd(B * H), dc0 = rnd(B * H);
+        const make = () => ({ T: T_, B, H, acts: fwd.acts, cs: fwd.cs, tanhC: fwd.tanhC, hs: fwd.hs, whh: fwd.whh, gOut, dh: dh0.slice(), dc: dc0.slice(), dproj: new Float32Array(T_ * B * G), dw: wantDw ? new Float32Array(G * H) : null, batchFirst, reverse });
+        const js = make(), wasm = make();
+        defaultKernels.lstmBackward(js);
+        kernels.lstmBackward(wasm);
+        for (const key of ['dproj', 'dh', 'dc', 'dw'] as const) {
+          const a = js[key], b = wasm[key];
+          if (a === null || b === null) {
+            expect(b).toBe(a);
+            continue;
+          }
+          a.forEach((v, i) => expect(Math.abs(b[i]! - v)).toBeLessThanOrEqual(5e-5 * (1 + Math.abs(v)) * T_ * Math.max(1, B / 2)));
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

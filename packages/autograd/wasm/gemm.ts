@@ -43,7 +43,7 @@ const MIN_NORMAL = memory.data<f32>([1.17549435e-38, 1.17549435e-38, 1.17549435e
 }
 
 /** The four lanes of v, each flushed to 0 when subnormal. */
-@inline function dazv(v: v128): v128 {
+@inline export function dazv(v: v128): v128 {
   return v128.and(v, f32x4.ge(f32x4.abs(v), v128.load(MIN_NORMAL)));
 }
 

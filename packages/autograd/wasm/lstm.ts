@@ -11,7 +11,7 @@
 // 1 − 2/(e^{2|x|} + 1) above; σ(x) = 1/(1 + e^{−x}). The inputs are clamped
 // to ±87 first, so nothing overflows; the tests bound the error against
 // Math.tanh / the exact sigmoid in float32 ulps.
-import { gemm } from './gemm';
+import { dazv, gemm } from './gemm';
 
 // Constants as a table (a v128.load in the loop, not a splat the optimizer would rebuild per iteration).
 const K = memory.data<f32>([
@@ -169,5 +169,65 @@ export function lstmForward(T: i32, B: i32, H: i32, proj: usize, whh: usize, hs:
         store<f32>(o + q, hv);
       }
     }
+  }
+}
+
+/**
+ * Backward of lstmForward over the same buffers, steps in reverse. On entry
+ * dh and dc ([B,H]) hold the gradients of h_T and c_T; gOut holds dL/dh_t in
+ * proj's layout. Writes dproj (proj's layout) and leaves dL/dh0, dL/dc0 in
+ * dh and dc; with wantDw, dw ([4H,H], zeroed here) accumulates Σ_s dpreᵀ·h_s.
+ * dpre ([B,4H]) and dhPrev ([B,H]) are scratch. Gradients that vanish into
+ * the float32 subnormal range are flushed to zero as they are produced (the
+ * gemm flushes its inputs too): x86 is ~100× slower on subnormal operands,
+ * which a long sequence's vanishing gradients otherwise hit at every step.
+ */
+export function lstmBackward(T: i32, B: i32, H: i32, acts: usize, cs: usize, tanhC: usize, hs: usize, whh: usize, gOut: usize, dh: usize, dc: usize, dproj: usize, dw: usize, dpre: usize, dhPrev: usize, batchFirst: bool, reverse: bool, wantDw: bool, pack: usize): void {
+  const G = 4 * H;
+  const H4 = H & ~3;
+  const one = k(160);
+  if (wantDw) memory.fill(dw, 0, <usize>(G * H) * 4);
+  for (let s = T - 1; s >= 0; s--) {
+    const t = reverse ? T - 1 - s : s;
+    const a = acts + <usize>(s * B * G) * 4;
+    const cPrev = cs + <usize>(s * B * H) * 4;
+    const tc = tanhC + <usize>(s * B * H) * 4;
+    for (let b = 0; b < B; b++) {
+      const r = a + <usize>(b * G) * 4;
+      const q = dpre + <usize>(b * G) * 4;
+      const row = batchFirst ? b * T + t : t * B + b;
+      const go = gOut + <usize>(row * H) * 4;
+      const kb = <usize>(b * H) * 4;
+      for (let j = 0; j < H4; j += 4) {
+        const o = <usize>j * 4;
+        const dhv = dazv(f32x4.add(v128.load(dh + kb + o), v128.load(go + o)));
+        const iv = v128.load(r + o), fv = v128.load(r + <usize>H * 4 + o);
+        const gv = v128.load(r + <usize>(2 * H) * 4 + o), ov = v128.load(r + <usize>(3 * H) * 4 + o);
+        const tcv = v128.load(tc + kb + o);
+        const dct = dazv(fma(f32x4.mul(dhv, ov), f32x4.sub(one, f32x4.mul(tcv, tcv)), v128.load(dc + kb + o)));
+        v128.store(q + o, dazv(f32x4.mul(f32x4.mul(dct, gv), f32x4.mul(iv, f32x4.sub(one, iv)))));
+        v128.store(q + <usize>H * 4 + o, dazv(f32x4.mul(f32x4.mul(dct, v128.load(cPrev + kb + o)), f32x4.mul(fv, f32x4.sub(one, fv)))));
+        v128.store(q + <usize>(2 * H) * 4 + o, dazv(f32x4.mul(f32x4.mul(dct, iv), f32x4.sub(one, f32x4.mul(gv, gv)))));
+        v128.store(q + <usize>(3 * H) * 4 + o, dazv(f32x4.mul(f32x4.mul(dhv, tcv), f32x4.mul(ov, f32x4.sub(one, ov)))));
+        v128.store(dc + kb + o, dazv(f32x4.mul(dct, fv)));
+      }
+      for (let j = H4; j < H; j++) {
+        const o = <usize>j * 4;
+        const dhv = load<f32>(dh + kb + o) + load<f32>(go + o);
+        const iv = load<f32>(r + o), fv = load<f32>(r + <usize>H * 4 + o);
+        const gv = load<f32>(r + <usize>(2 * H) * 4 + o), ov = load<f32>(r + <usize>(3 * H) * 4 + o);
+        const tcv = load<f32>(tc + kb + o);
+        const dct = load<f32>(dc + kb + o) + dhv * ov * (1 - tcv * tcv);
+        store<f32>(q + o, dct * gv * iv * (1 - iv));
+        store<f32>(q + <usize>H * 4 + o, dct * load<f32>(cPrev + kb + o) * fv * (1 - fv));
+        store<f32>(q + <usize>(2 * H) * 4 + o, dct * iv * (1 - gv * gv));
+        store<f32>(q + <usize>(3 * H) * 4 + o, dhv * tcv * ov * (1 - ov));
+        store<f32>(dc + kb + o, dct * fv);
+      }
+      memory.copy(dproj + <usize>(row * G) * 4, q, <usize>G * 4);
+    }
+    gemm(false, false, B, H, G, dpre, whh, dhPrev, false, pack);
+    memory.copy(dh, dhPrev, <usize>(B * H) * 4);
+    if (wantDw) gemm(true, false, G, H, B, dpre, hs + <usize>(s * B * H) * 4, dw, true, pack);
   }
 }

@@ -1,11 +1,12 @@
 /**
- * The forward kernel of the sequence-fused LSTM (see ops/lstm-sequence.ts):
+ * The forward and backward kernels of the sequence-fused LSTM (see ops/lstm-sequence.ts):
  * for each processing step s, acts[s] = proj rows of step t + h_s·W_hhᵀ, the
  * gates i, f, o = σ, g = tanh, c_{s+1} = f⊙c_s + i⊙g, h_{s+1} = o⊙tanh(c_{s+1}).
  * The WebAssembly backend replaces it with a float32 SIMD twin that keeps the
  * whole sequence in its memory.
  */
 import type { FloatArray } from './dtype.js';
+import { allocateLike } from './dtype.js';
 import type { GemmArgs } from './matmul.js';
 
 /** Arguments of one sequence forward: every buffer preallocated, hs[0..BH) and cs[0..BH) holding h0 and c0. */
@@ -65,5 +66,65 @@ export function lstmForwardWith(gemm: (args: GemmArgs) => void, args: LstmForwar
         out[o + j] = hv;
       }
     }
+  }
+}
+
+/** Arguments of one sequence backward over the buffers lstmForward filled. */
+export interface LstmBackwardArgs {
+  T: number;
+  B: number;
+  H: number;
+  acts: FloatArray;
+  cs: FloatArray;
+  tanhC: FloatArray;
+  hs: FloatArray;
+  whh: FloatArray;
+  /** dL/dh_t for every t, in proj's layout. */
+  gOut: FloatArray;
+  /** In: dL/dh_T, dL/dc_T; out: dL/dh0, dL/dc0 ([B, H]). */
+  dh: FloatArray;
+  dc: FloatArray;
+  /** Out: dL/dproj, in proj's layout. */
+  dproj: FloatArray;
+  /** Out: dL/dW_hh ([4H, H]), or null when not wanted. */
+  dw: FloatArray | null;
+  batchFirst: boolean;
+  reverse: boolean;
+}
+
+/**
+ * The JS backward (float32 and float64), per step as lstmCell's:
+ * dc_tot = dc' + dh'⊙o⊙(1 − tanh²c'); d i = dc_tot⊙g⊙i(1−i), d f = dc_tot⊙c⊙f(1−f),
+ * d g = dc_tot⊙i⊙(1−g²), d o = dh'⊙tanh c'⊙o(1−o); dc = dc_tot⊙f; dh = dpre·W_hh; dW_hh += dpreᵀ·h.
+ */
+export function lstmBackwardWith(gemm: (args: GemmArgs) => void, args: LstmBackwardArgs): void {
+  const { T, B, H, acts, cs, tanhC, hs, whh, gOut: go, dh, dc, dproj, dw, batchFirst, reverse } = args;
+  const G = 4 * H;
+  const rowOf = (t: number, b: number) => (batchFirst ? b * T + t : t * B + b);
+  const dpre = allocateLike(dh, B * G);
+  const dhPrev = allocateLike(dh, B * H);
+  if (dw) dw.fill(0);
+  for (let s = T - 1; s >= 0; s--) {
+    const t = reverse ? T - 1 - s : s;
+    const a = s * B * G, cPrev = s * B * H;
+    for (let b = 0; b < B; b++) {
+      const r = a + b * G, q = b * G, o = rowOf(t, b) * H;
+      for (let j = 0; j < H; j++) {
+        const k = b * H + j;
+        const dhv = dh[k]! + go[o + j]!;
+        const iv = acts[r + j]!, fv = acts[r + H + j]!, gv = acts[r + 2 * H + j]!, ov = acts[r + 3 * H + j]!;
+        const tc = tanhC[s * B * H + k]!;
+        const dct = dc[k]! + dhv * ov * (1 - tc * tc);
+        dpre[q + j] = dct * gv * iv * (1 - iv);
+        dpre[q + H + j] = dct * cs[cPrev + k]! * fv * (1 - fv);
+        dpre[q + 2 * H + j] = dct * iv * (1 - gv * gv);
+        dpre[q + 3 * H + j] = dhv * tc * ov * (1 - ov);
+        dc[k] = dct * fv;
+      }
+      dproj.set(dpre.subarray(b * G, b * G + G), rowOf(t, b) * G);
+    }
+    gemm({ transA: false, transB: false, M: B, N: H, K: G, a: dpre, aOffset: 0, b: whh, bOffset: 0, c: dhPrev, cOffset: 0, accumulate: false });
+    dh.set(dhPrev);
+    if (dw) gemm({ transA: true, transB: false, M: G, N: H, K: B, a: dpre, aOffset: 0, b: hs, bOffset: cPrev, c: dw, cOffset: 0, accumulate: true });
   }
 }

@@ -30,9 +30,9 @@ function wasmKernels(): Partial<typeof kernels> {
   if (wasmTable) return wasmTable;
   const loaded = loadKernels();
   if (!loaded.ok) throw new ValueError('setBackend', `the WebAssembly backend is not available here: ${loaded.reason}`);
-  const k = createWasmKernels(loaded.exports, { gemm: defaultKernels.gemm, lstmForward: (args) => defaultKernels.lstmForward(args) });
+  const k = createWasmKernels(loaded.exports, { gemm: defaultKernels.gemm, lstmForward: (args) => defaultKernels.lstmForward(args), lstmBackward: (args) => defaultKernels.lstmBackward(args) });
   wasmMap = k.mapInPlace;
-  wasmTable = { gemm: k.gemm, lstmForward: k.lstmForward };
+  wasmTable = { gemm: k.gemm, lstmForward: k.lstmForward, lstmBackward: k.lstmBackward };
   return wasmTable;
 }
 

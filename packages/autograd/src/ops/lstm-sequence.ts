@@ -65,36 +65,11 @@ const lstmSequenceOp = defineMultiOp({
     const { T, B, H } = L;
     const G = 4 * H;
     const dtype = proj.dtype as 'float64';
-    const go = floatData(gOut!), w = floatData(whh);
     const dproj = allocate(dtype, T * B * G);
-    const dpre = allocate(dtype, B * G);
     const dh = floatData(gHn!).slice() as FloatArray;
     const dc = floatData(gCn!).slice() as FloatArray;
-    const dhPrev = allocate(dtype, B * H);
     const dw = whh.requiresGrad ? allocate(dtype, G * H) : null;
-    for (let s = T - 1; s >= 0; s--) {
-      const t = L.reverse ? T - 1 - s : s;
-      const a = s * B * G, cPrev = s * B * H;
-      for (let b = 0; b < B; b++) {
-        const r = a + b * G, q = b * G, o = rowOf(L, t, b) * H;
-        for (let j = 0; j < H; j++) {
-          const k = b * H + j;
-          const dhv = dh[k]! + go[o + j]!;
-          const iv = acts[r + j]!, fv = acts[r + H + j]!, gv = acts[r + 2 * H + j]!, ov = acts[r + 3 * H + j]!;
-          const tc = tanhC[s * B * H + k]!;
-          const dct = dc[k]! + dhv * ov * (1 - tc * tc);
-          dpre[q + j] = dct * gv * iv * (1 - iv);
-          dpre[q + H + j] = dct * cs[cPrev + k]! * fv * (1 - fv);
-          dpre[q + 2 * H + j] = dct * iv * (1 - gv * gv);
-          dpre[q + 3 * H + j] = dhv * tc * ov * (1 - ov);
-          dc[k] = dct * fv;
-        }
-      }
-      for (let b = 0; b < B; b++) dproj.set(dpre.subarray(b * G, b * G + G), rowOf(L, t, b) * G);
-      kernels.gemm({ transA: false, transB: false, M: B, N: H, K: G, a: dpre, aOffset: 0, b: w, bOffset: 0, c: dhPrev, cOffset: 0, accumulate: false });
-      dh.set(dhPrev);
-      if (dw) kernels.gemm({ transA: true, transB: false, M: G, N: H, K: B, a: dpre, aOffset: 0, b: hs, bOffset: cPrev, c: dw, cOffset: 0, accumulate: true });
-    }
+    kernels.lstmBackward({ T, B, H, acts, cs, tanhC, hs, whh: floatData(whh), gOut: floatData(gOut!), dh, dc, dproj, dw, batchFirst: L.batchFirst, reverse: L.reverse });
     return [wrap(dproj, [...proj.shape]), h0.requiresGrad ? wrap(dh, [B, H]) : null, c0.requiresGrad ? wrap(dc, [B, H]) : null, dw && wrap(dw, [G, H])];
   },
 });

@@ -9,7 +9,7 @@
  */
 import type { FloatArray } from '../dtype.js';
 import type { GemmArgs } from '../matmul.js';
-import type { LstmForwardArgs } from '../recurrent.js';
+import type { LstmBackwardArgs, LstmForwardArgs } from '../recurrent.js';
 import type { KernelExports } from './module.js';
 
 const align = (n: number) => (n + 15) & ~15;
@@ -47,7 +47,7 @@ class Arena {
 const isF32 = (...xs: FloatArray[]) => xs.every((x) => x instanceof Float32Array);
 
 /** The wasm kernels, falling back to `js` for anything that is not float32. */
-export function createWasmKernels(ex: KernelExports, js: { gemm: (args: GemmArgs) => void; lstmForward: (args: LstmForwardArgs) => void }) {
+export function createWasmKernels(ex: KernelExports, js: { gemm: (args: GemmArgs) => void; lstmForward: (args: LstmForwardArgs) => void; lstmBackward: (args: LstmBackwardArgs) => void }) {
   const arena = new Arena(ex);
   const packFloats = ex.packBytes() / 4;
 
@@ -85,6 +85,26 @@ export function createWasmKernels(ex: KernelExports, js: { gemm: (args: GemmArgs
     arena.read(pOut!, T * B * H, out);
   }
 
+  function lstmBackward(args: LstmBackwardArgs): void {
+    const { T, B, H, acts, cs, tanhC, hs, whh, gOut, dh, dc, dproj, dw, batchFirst, reverse } = args;
+    if (!isF32(acts, cs, tanhC, hs, whh, gOut, dh, dc, dproj) || (dw && !isF32(dw))) return js.lstmBackward(args);
+    const G = 4 * H;
+    const [pack, pActs, pCs, pTc, pHs, pW, pGo, pDh, pDc, pDp, pDw, pPre, pPrev] = arena.layout(packFloats, T * B * G, (T + 1) * B * H, T * B * H, (T + 1) * B * H, G * H, T * B * H, B * H, B * H, T * B * G, G * H, B * G, B * H) as number[];
+    arena.write(pActs!, acts);
+    arena.write(pCs!, cs);
+    arena.write(pTc!, tanhC);
+    arena.write(pHs!, hs);
+    arena.write(pW!, whh);
+    arena.write(pGo!, gOut);
+    arena.write(pDh!, dh);
+    arena.write(pDc!, dc);
+    ex.lstmBackward(T, B, H, pActs!, pCs!, pTc!, pHs!, pW!, pGo!, pDh!, pDc!, pDp!, pDw!, pPre!, pPrev!, batchFirst ? 1 : 0, reverse ? 1 : 0, dw ? 1 : 0, pack!);
+    arena.read(pDp!, T * B * G, dproj);
+    arena.read(pDh!, B * H, dh);
+    arena.read(pDc!, B * H, dc);
+    if (dw) arena.read(pDw!, G * H, dw);
+  }
+
   /** Applies exp (0), σ (1) or tanh (2) with the kernel's SIMD approximations: exported for the accuracy tests. */
   function mapInPlace(kind: 0 | 1 | 2, x: Float32Array): void {
     const [p] = arena.layout(x.length) as [number];
@@ -93,5 +113,5 @@ export function createWasmKernels(ex: KernelExports, js: { gemm: (args: GemmArgs
     arena.read(p, x.length, x);
   }
 
-  return { gemm, lstmForward, mapInPlace };
+  return { gemm, lstmForward, lstmBackward, mapInPlace };
 }
