@@ -44,6 +44,7 @@ export type { Kernels } from './backend/index.js';
 
 export { rnnCell, lstmCell, gruCell } from './ops/recurrent.js';
 export { lstmSequence } from './ops/lstm-sequence.js';
+export { rnnSequence, gruSequence } from './ops/rnn-sequence.js';
 
 // The fastest available backend (or TAPEGRAD_BACKEND), chosen once at load.
 selectDefaultBackend();

@@ -135,21 +135,24 @@ describe('truncated BPTT', () => {
   });
 });
 
-describe('the sequence-fused LSTM', () => {
-  it('property: sequence-fused, per-step fused and composite paths agree on outputs, final states and every gradient (float64)', () => {
+describe('the sequence-fused recurrent layers', () => {
+  it('property: sequence-fused, per-step fused and composite paths agree on outputs, final states and every gradient, for LSTM, GRU and RNN tanh/relu (float64)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: 99 }), (B, S, I, H, batchFirst, bidirectional, numLayers, seed) => {
-        const lstm = new LSTM(I, H, { numLayers, bidirectional, batchFirst, dtype: 'float64', generator: new T.Generator(seed) });
+      fc.property(fc.constantFrom('lstm', 'gru', 'rnn-tanh', 'rnn-relu'), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: 99 }), (kind, B, S, I, H, batchFirst, bidirectional, numLayers, seed) => {
+        const common = { numLayers, bidirectional, batchFirst, dtype: 'float64' as const, generator: new T.Generator(seed) };
+        const lstm = kind === 'lstm' ? new LSTM(I, H, common) : kind === 'gru' ? new GRU(I, H, common) : new RNN(I, H, { ...common, nonlinearity: kind === 'rnn-relu' ? 'relu' : 'tanh' });
+        const isLstm = kind === 'lstm';
         const D = bidirectional ? 2 : 1;
         const x = f64(batchFirst ? [B, S, I] : [S, B, I], seed + 1);
         const h0 = f64([numLayers * D, B, H], seed + 2), c0 = f64([numLayers * D, B, H], seed + 3);
         const run = (path: 'sequence' | 'step' | 'composite') => {
           lstm.fused = path !== 'composite';
-          const r = lstm.forward(x, { h0, c0 }, { keepStates: path === 'step' });
-          const up = [f64([...r.out.shape], seed + 4, false), f64([...r.hn.shape], seed + 5, false), f64([...r.cn!.shape], seed + 6, false)];
-          const inputs = [x, h0, c0, ...lstm.parameters()];
-          const grads = T.gradients([r.out, r.hn, r.cn!], inputs, { gradOutputs: up });
-          return [r.out, r.hn, r.cn!, ...grads];
+          const r = lstm.forward(x, isLstm ? { h0, c0 } : { h0 }, { keepStates: path === 'step' });
+          const outs = isLstm ? [r.out, r.hn, r.cn!] : [r.out, r.hn];
+          const up = outs.map((o, k) => f64([...o.shape], seed + 4 + k, false));
+          const inputs = isLstm ? [x, h0, c0, ...lstm.parameters()] : [x, h0, ...lstm.parameters()];
+          const grads = T.gradients(outs, inputs, { gradOutputs: up });
+          return [...outs, ...grads];
         };
         const seq = run('sequence'), step = run('step'), comp = run('composite');
         seq.forEach((t, k) => {
@@ -162,17 +165,20 @@ describe('the sequence-fused LSTM', () => {
       { numRuns: 40 },
     );
   });
-  it('gradcheck of lstmSequence in both directions and layouts', () => {
+  it('gradcheck of lstmSequence, gruSequence and rnnSequence in both directions and layouts', () => {
     for (const batchFirst of [true, false])
       for (const reverse of [false, true]) {
-        const proj = f64(batchFirst ? [2, 3, 8] : [3, 2, 8], 1), h0 = f64([2, 2], 2), c0 = f64([2, 2], 3), w = f64([8, 2], 4);
-        expect(T.gradcheck((p, h, c, ww) => T.lstmSequence(p, h, c, ww, { batchFirst, reverse }), [proj, h0, c0, w]).passed).toBe(true);
+        const p = (G: number, seed: number) => f64(batchFirst ? [2, 3, G] : [3, 2, G], seed);
+        const h0 = f64([2, 2], 2), c0 = f64([2, 2], 3);
+        expect(T.gradcheck((pp, h, c, ww) => T.lstmSequence(pp, h, c, ww, { batchFirst, reverse }), [p(8, 1), h0, c0, f64([8, 2], 4)]).passed).toBe(true);
+        expect(T.gradcheck((pp, h, ww, bb) => T.gruSequence(pp, h, ww, bb, { batchFirst, reverse }), [p(6, 5), h0, f64([6, 2], 6), f64([6], 7)]).passed).toBe(true);
+        for (const nonlinearity of ['tanh', 'relu'] as const) expect(T.gradcheck((pp, h, ww) => T.rnnSequence(pp, h, ww, { batchFirst, reverse, nonlinearity }), [p(2, 8), h0, f64([2, 2], 9)]).passed).toBe(true);
       }
   });
   it('one record on the tape per layer and direction, whatever the sequence length', () => {
-    const lstm = new LSTM(3, 4, { batchFirst: true });
-    const out = lstm.forward(T.randn([2, 50, 3])).out;
-    expect(out.node!.op).toBe('lstmSequence');
-    expect(out.node!.inputs.length).toBe(4);
+    for (const [layer, op] of [[new LSTM(3, 4, { batchFirst: true }), 'lstmSequence'], [new GRU(3, 4, { batchFirst: true }), 'gruSequence'], [new RNN(3, 4, { batchFirst: true }), 'rnnSequence']] as const) {
+      const out = layer.forward(T.randn([2, 50, 3])).out;
+      expect(out.node!.op).toBe(op);
+    }
   });
 });

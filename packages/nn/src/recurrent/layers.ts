@@ -163,12 +163,19 @@ export abstract class RecurrentLayer extends Module {
         const proj = T.linear(input, wih, bih && bhh && this.kind !== 'gru' ? T.add(bih, bhh) : bih);
         let h = h0 ? T.select(h0, 0, idx) : T.zeros([B, H], { dtype: x.dtype });
         let c = this.kind === 'lstm' ? (c0 ? T.select(c0, 0, idx) : T.zeros([B, H], { dtype: x.dtype })) : null;
-        if (this.kind === 'lstm' && this.fused && !options.keepStates) {
+        if (this.fused && !options.keepStates) {
           // The whole sequence in one op (per-step states are only needed for keepStates).
-          const [seq, hT, cT] = T.lstmSequence(proj, h, c!, whh, { batchFirst: this.batchFirst, reverse: d === 1 });
-          hs.push(hT);
-          cs.push(cT);
-          dirOuts.push(seq);
+          const seqOptions = { batchFirst: this.batchFirst, reverse: d === 1 };
+          if (this.kind === 'lstm') {
+            const [seq, hT, cT] = T.lstmSequence(proj, h, c!, whh, seqOptions);
+            hs.push(hT);
+            cs.push(cT);
+            dirOuts.push(seq);
+          } else {
+            const [seq, hT] = this.kind === 'gru' ? T.gruSequence(proj, h, whh, bhh, seqOptions) : T.rnnSequence(proj, h, whh, { ...seqOptions, nonlinearity: this.nonlinearity });
+            hs.push(hT);
+            dirOuts.push(seq);
+          }
           continue;
         }
         const outs = new Array<Tensor>(steps);
