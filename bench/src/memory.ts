@@ -30,7 +30,11 @@ export async function benchLeak(steps = 2000): Promise<void> {
   const head = new Linear(32, 4, { generator: gen });
   const opt = new Adam([...lstm.parameters(), ...head.parameters()], { lr: 1e-3, clip: clipByGlobalNorm(1) });
   const x = T.randn([16, 20, 8], { generator: gen }), y = T.randint(0, 4, [16], { generator: gen });
-  const heap = () => {
+  // ArrayBuffer backing stores are released by V8 after a GC, asynchronously: sample after a pause and a
+  // second GC, or typed arrays that are already garbage read as growth.
+  const heap = async () => {
+    gc();
+    await new Promise((r) => setTimeout(r, 30));
     gc();
     const m = process.memoryUsage();
     return m.heapUsed + m.arrayBuffers;
@@ -43,10 +47,10 @@ export async function benchLeak(steps = 2000): Promise<void> {
     opt.zeroGrad();
     T.crossEntropy(head.forward(T.select(lstm.forward(x).out, 1, -1)), y).backward();
     opt.step();
-    if (i === warmup) base = heap();
-    if (i > warmup && i % 200 === 0) peak = Math.max(peak, heap());
+    if (i === warmup) base = await heap();
+    if (i > warmup && i % 200 === 0) peak = Math.max(peak, await heap());
   }
-  const end = heap();
+  const end = await heap();
   const growth = (100 * (end - base)) / base;
   table(
     `Heap over ${steps} LSTM training steps (I8 H32 S20 B16; ${((performance.now() - t0) / steps).toFixed(1)} ms/step)`,
