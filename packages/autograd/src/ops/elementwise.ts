@@ -10,7 +10,7 @@ import { defineOp } from '../op.js';
 import type { Tensor } from '../tensor.js';
 import { powScalar } from './unary.js';
 import type { TensorLike } from './util.js';
-import { assertFloat, assertSameDType, assertTensor, broadcastOrThrow, floatData, promote, tensorOperands, wrap } from './util.js';
+import { assertFloat, assertSameDType, assertTensor, broadcastOrThrow, floatData, tensorOperands, wrap } from './util.js';
 
 interface Saved {
   a: Tensor;

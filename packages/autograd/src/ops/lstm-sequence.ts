@@ -25,9 +25,6 @@ interface SeqLayout {
   reverse: boolean;
 }
 
-/** Offset (in rows) of row b of step t in a [B,T,·] or [T,B,·] tensor. */
-const rowOf = (L: SeqLayout, t: number, b: number) => (L.batchFirst ? b * L.T + t : t * L.B + b);
-
 const lstmSequenceOp = defineMultiOp({
   name: 'lstmSequence',
   forward(proj: Tensor, h0: Tensor, c0: Tensor, whh: Tensor, batchFirst: boolean, reverse: boolean) {

@@ -178,7 +178,7 @@ export function logsumexp(x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boo
   assertFloat('logsumexp', 'input', x);
   const dims = normalizeDims('logsumexp', options.dim, x.shape);
   const keepShape = reducedShape(x.shape, dims, true);
-  const m = noGrad(() => shiftFor(x, dims, keepShape));
+  const m = noGrad(() => shiftFor(x, keepShape));
   const lse = add(log(sum(exp(sub(x, m)), { dim: dims, keepdim: true })), m);
   return options.keepdim ? lse : reshape(lse, reducedShape(x.shape, dims, false));
 }
@@ -194,11 +194,11 @@ function slotIndex(keepShape: readonly number[], shape: readonly number[]): Floa
  * constant (no gradient): the stabilizing shift of logsumexp and logSoftmax.
  */
 export function maxShift(x: Tensor, dims: readonly number[]): Tensor {
-  return noGrad(() => shiftFor(x, dims, reducedShape(x.shape, dims, true)));
+  return noGrad(() => shiftFor(x, reducedShape(x.shape, dims, true)));
 }
 
 /** The per-slice max used as a stabilizing shift (infinite maxima replaced by 0, as PyTorch does). */
-function shiftFor(x: Tensor, dims: readonly number[], keepShape: readonly number[]): Tensor {
+function shiftFor(x: Tensor, keepShape: readonly number[]): Tensor {
   const xd = floatData(x);
   const out = allocate(x.dtype as 'float64', sizeOf(keepShape)).fill(-Infinity);
   const slot = slotIndex(keepShape, x.shape);

@@ -15,7 +15,7 @@ export interface Measured {
 export function measure(op: string, grads: readonly (Tensor | null)[], p: number): Measured {
   assertOneDType(op, grads);
   const norms = grads.map((g) => (g ? tensorNorm(dataOf(g), p) : NaN));
-  return { norms, total: combineNorms(norms.filter((n, i) => grads[i] !== null), p) };
+  return { norms, total: combineNorms(norms.filter((_n, i) => grads[i] !== null), p) };
 }
 
 /** Multiplies every gradient by `scale` in place and reports it. */
