@@ -171,7 +171,7 @@ export async function run(args: Args): Promise<void> {
   const table = markdownTable(['epoch', 'train loss', 'validation loss', 'validation perplexity', 'mean ‖g‖', 'steps clipped'], st.history.map((h) => [h.epoch, h.trainLoss, h.valLoss, h.perplexity, h.meanGradNorm, `${(100 * h.fractionClipped).toFixed(0)}%`]));
   console.log(table);
   out.write('loss.svg', lineChart([{ name: 'training loss per step', x: st.stepLosses.map((_, i) => i), y: st.stepLosses }], { title: 'char-lstm training loss', xLabel: 'step', yLabel: 'cross-entropy (nats/char)' }));
-  out.write('perplexity.svg', lineChart([{ name: 'validation perplexity', x: st.history.map((h) => h.epoch), y: st.history.map((h) => h.perplexity), markers: true }], { title: 'Validation perplexity per epoch', xLabel: 'epoch', yLabel: 'perplexity', legend: 'top-right' }));
+  out.write('perplexity.svg', lineChart([{ name: 'validation perplexity', x: st.history.map((h) => h.epoch), y: st.history.map((h) => h.perplexity), markers: true }], { title: 'Validation perplexity per epoch', xLabel: 'epoch', yLabel: 'perplexity' }));
   out.write('sample.txt', `${sampled}\n`);
   out.write('results.md', `# char-lstm\n\n${text.length} characters, vocabulary ${vocab.chars.length}; LSTM hidden ${hidden}; Adam lr ${lr}; clipByGlobalNorm(${clip}).\n\n${table}\nSample (temperature ${temperature}):\n\n> ${sampled.replace(/\n/g, ' ')}\n\n![loss](loss.svg)\n\n![perplexity](perplexity.svg)\n`);
   out.writeJsonl('metrics.jsonl', st.stepLosses.map((loss, step) => ({ step, loss })));

@@ -26,8 +26,7 @@ export interface ChartOptions {
   xRange?: [number, number];
   /** Horizontal reference lines, e.g. a clipping threshold. */
   hLines?: { y: number; label: string }[];
-  /** Where the legend box goes (default top-left). */
-  legend?: 'top-left' | 'center-left' | 'bottom-left' | 'top-right';
+  /** The legend sits to the right of the plot area, never over the data. */
 }
 
 /** Colour-blind-friendly palette (Okabe & Ito). */
@@ -66,9 +65,10 @@ interface Frame {
   height: number;
 }
 
-function frame(opts: ChartOptions, xr: [number, number], yr: [number, number], integerX = false): Frame {
-  const width = opts.width ?? 760, height = opts.height ?? 440;
-  const left = 78, right = 20, top = 46, bottom = 58;
+function frame(opts: ChartOptions, xr: [number, number], yr: [number, number], integerX = false, legendWidth = 0): Frame {
+  // A legend gets its own column right of the plot; the canvas widens by it, the plot keeps its size.
+  const width = (opts.width ?? 760) + legendWidth, height = opts.height ?? 440;
+  const left = 78, right = 20 + legendWidth, top = 46, bottom = 58;
   const plotW = width - left - right, plotH = height - top - bottom;
   const logY = opts.logY ?? false;
   const ty = (y: number) => (logY ? Math.log10(y) : y);
@@ -142,12 +142,17 @@ function polyline(f: Frame, s: Series, color: string, logY: boolean, yr: [number
   return out;
 }
 
-function legend(f: Frame, items: { name: string; color: string; dashed?: boolean }[], position: ChartOptions['legend'] = 'top-left'): string[] {
+/** Width of the legend column for these names (text at ~7 px per character, the swatch, padding). */
+function legendWidth(items: readonly { name: string }[]): number {
+  return items.length === 0 ? 0 : Math.max(...items.map((i) => i.name.length)) * 7 + 52;
+}
+
+/** The legend box in the column right of the plot (`inside` for map overlays, which have no free column). */
+function legend(f: Frame, items: { name: string; color: string; dashed?: boolean }[], inside = false): string[] {
   const out: string[] = [];
-  const w = Math.max(...items.map((i) => i.name.length)) * 7 + 40;
-  const h = items.length * 18 + 6;
-  const x = position === 'top-right' ? f.left + f.plotW - w - 6 : f.left + 12;
-  let y = position === 'center-left' ? f.top + (f.plotH - h) / 2 + 16 : position === 'bottom-left' ? f.top + f.plotH - h - 2 + 12 : f.top + 16;
+  const w = legendWidth(items) - 12;
+  const x = inside ? f.left + 12 : f.left + f.plotW + 18;
+  let y = f.top + 16;
   out.push(`<rect x="${x - 6}" y="${y - 12}" width="${w}" height="${items.length * 18 + 6}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`);
   for (const it of items) {
     out.push(`<line x1="${x}" y1="${y - 4}" x2="${x + 22}" y2="${y - 4}" stroke="${it.color}" stroke-width="2.5"${it.dashed ? ' stroke-dasharray="6 4"' : ''}/>`, `<text x="${x + 28}" y="${y}">${esc(it.name)}</text>`);
@@ -162,7 +167,8 @@ export function lineChart(series: readonly Series[], opts: ChartOptions): string
   const xs = series.flatMap((s) => [...s.x]).filter(Number.isFinite);
   const xRange: [number, number] = opts.xRange ?? [Math.min(...xs), Math.max(...xs)];
   const yRange = opts.yRange ?? extent(series.flatMap((s) => [...s.y]).concat((opts.hLines ?? []).map((h) => h.y)), logY);
-  const f = frame(opts, xRange, yRange, xs.every(Number.isInteger));
+  const items = series.map((s, i) => ({ name: s.name, color: s.color ?? PALETTE[i % PALETTE.length]!, dashed: s.dashed }));
+  const f = frame(opts, xRange, yRange, xs.every(Number.isInteger), legendWidth(items));
   f.svg.push(`<clipPath id="plot"><rect x="${f.left}" y="${f.top}" width="${f.plotW}" height="${f.plotH}"/></clipPath><g clip-path="url(#plot)">`);
   for (const h of opts.hLines ?? []) {
     const Y = f.sy(h.y);
@@ -170,7 +176,7 @@ export function lineChart(series: readonly Series[], opts: ChartOptions): string
   }
   series.forEach((s, i) => f.svg.push(...polyline(f, s, s.color ?? PALETTE[i % PALETTE.length]!, logY, yRange)));
   f.svg.push('</g>');
-  f.svg.push(...legend(f, series.map((s, i) => ({ name: s.name, color: s.color ?? PALETTE[i % PALETTE.length]!, dashed: s.dashed })), opts.legend));
+  f.svg.push(...legend(f, items));
   f.svg.push('</svg>');
   return f.svg.join('\n');
 }
@@ -238,7 +244,7 @@ export function heatmap(values: readonly (readonly number[])[], xs: readonly num
     svg.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''} points="${pts.map(([x, y]) => `${sx(x).toFixed(1)},${f.sy(y).toFixed(1)}`).join(' ')}"/>`);
     for (const [x, y] of pts) svg.push(`<circle cx="${sx(x).toFixed(1)}" cy="${f.sy(y).toFixed(1)}" r="2.2" fill="${color}"/>`);
   });
-  if (opts.overlay?.length) svg.push(...legend({ ...f, left: f.left }, opts.overlay.map((s, i) => ({ name: s.name, color: s.color ?? ['#ffffff', '#ff4040', '#00e0ff', '#ffa000'][i % 4]!, dashed: s.dashed }))).map((l) => l.replace('fill="white" fill-opacity="0.85"', 'fill="#222" fill-opacity="0.7"').replace(/<text /, '<text fill="white" ')));
+  if (opts.overlay?.length) svg.push(...legend({ ...f, left: f.left }, opts.overlay.map((s, i) => ({ name: s.name, color: s.color ?? ['#ffffff', '#ff4040', '#00e0ff', '#ffa000'][i % 4]!, dashed: s.dashed })), true).map((l) => l.replace('fill="white" fill-opacity="0.85"', 'fill="#222" fill-opacity="0.7"').replace(/<text /, '<text fill="white" ')));
   svg.push('</svg>');
   return svg.join('\n');
 }

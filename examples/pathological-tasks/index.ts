@@ -109,7 +109,7 @@ export async function run(args: Args): Promise<void> {
   const table = markdownTable(['task', 'length', 'success, no clipping', 'mean steps to success', `success, clip ${threshold}`, 'mean steps to success'], rows);
   console.log(`\n${table}`);
   const rate = (task: TaskName, clipped: boolean) => lengths.map((L) => results.filter((r) => r.task === task && r.length === L && r.clipped === clipped && r.success).length / seeds);
-  out.write('success.svg', lineChart(tasks.flatMap((task) => [{ name: `${task}, no clipping`, x: lengths, y: rate(task, false), markers: true, dashed: true }, { name: `${task}, clip ${threshold}`, x: lengths, y: rate(task, true), markers: true }]), { title: 'Success rate (< 1% test error) by sequence length', xLabel: 'sequence length', yLabel: 'fraction of seeds that succeed', yRange: [-0.05, 1.05], legend: 'center-left' }));
+  out.write('success.svg', lineChart(tasks.flatMap((task) => [{ name: `${task}, no clipping`, x: lengths, y: rate(task, false), markers: true, dashed: true }, { name: `${task}, clip ${threshold}`, x: lengths, y: rate(task, true), markers: true }]), { title: 'Success rate (< 1% test error) by sequence length', xLabel: 'sequence length', yLabel: 'fraction of seeds that succeed', yRange: [-0.05, 1.05] }));
   out.write('results.md', `# pathological-tasks\n\ntanh RNN, hidden ${o.hidden}; SGD lr ${o.lr}, momentum ${o.momentum}, batch ${o.batch}; at most ${o.steps} steps (stopping at success, checked every ${o.evalEvery}); ${seeds} seeds; clipByGlobalNorm(${threshold}) against no clipping.\n\n${table}\n![success](success.svg)\n`);
   out.writeJsonl('metrics.jsonl', results.map(({ losses, ...r }) => ({ ...r, steps: losses.length, lastLoss: losses[losses.length - 1] })));
   out.printPaths();
