@@ -201,3 +201,36 @@ describe('the wasm LSTM sequence backward', () => {
     );
   });
 });
+
+describe('the wasm Elman RNN sequence kernels', () => {
+  it('property: forward and backward equal the JS kernels on float32 (tanh and relu, both layouts and directions)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 10 }), fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 50 }), (T_, B, H, relu, batchFirst, reverse, wantDw, seed) => {
+        const g = new T.Generator(seed);
+        const rnd = (n: number, scale = 1) => Float32Array.from({ length: n }, () => scale * g.normal());
+        const proj = rnd(T_ * B * H), whh = rnd(H * H, 0.4), h0 = rnd(B * H);
+        const fwd = () => {
+          const hs = new Float32Array((T_ + 1) * B * H);
+          hs.set(h0);
+          return { T: T_, B, H, proj, whh, hs, out: new Float32Array(T_ * B * H), relu, batchFirst, reverse };
+        };
+        const js = fwd(), wasm = fwd();
+        defaultKernels.rnnForward(js);
+        kernels.rnnForward(wasm);
+        const close = (a: Float32Array, b: Float32Array, scale: number) => a.forEach((v, i) => expect(Math.abs(b[i]! - v)).toBeLessThanOrEqual(scale * (1 + Math.abs(v))));
+        close(js.hs, wasm.hs, 2e-5 * T_);
+        close(js.out, wasm.out, 2e-5 * T_);
+        const gOut = rnd(T_ * B * H), dh0 = rnd(B * H);
+        const back = () => ({ T: T_, B, H, hs: js.hs, whh, gOut, dh: dh0.slice(), dproj: new Float32Array(T_ * B * H), dw: wantDw ? new Float32Array(H * H) : null, relu, batchFirst, reverse });
+        const jb = back(), wb = back();
+        defaultKernels.rnnBackward(jb);
+        kernels.rnnBackward(wb);
+        const tol = 5e-5 * T_ * Math.max(1, H / 4) * Math.max(1, B / 2);
+        close(jb.dproj, wb.dproj, tol);
+        close(jb.dh, wb.dh, tol);
+        if (jb.dw) close(jb.dw, wb.dw!, tol);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

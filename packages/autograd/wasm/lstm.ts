@@ -231,3 +231,78 @@ export function lstmBackward(T: i32, B: i32, H: i32, acts: usize, cs: usize, tan
     if (wantDw) gemm(true, false, G, H, B, dpre, hs + <usize>(s * B * H) * 4, dw, true, pack);
   }
 }
+
+/**
+ * Forward of one Elman RNN layer and direction (float32): hs [(T+1),B,H] with
+ * h0 in hs[0] on entry; each step's pre-activation proj_t + h_s·W_hhᵀ is
+ * built in hs[s+1] and activated in place (tanh, or relu with `relu`); out
+ * gets h_t in proj's layout ([B,T,H] or [T,B,H]).
+ */
+export function rnnForward(T: i32, B: i32, H: i32, proj: usize, whh: usize, hs: usize, out: usize, relu: bool, batchFirst: bool, reverse: bool, pack: usize): void {
+  const H4 = H & ~3;
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? T - 1 - s : s;
+    const next = hs + <usize>((s + 1) * B * H) * 4;
+    for (let b = 0; b < B; b++) {
+      const row = batchFirst ? b * T + t : t * B + b;
+      memory.copy(next + <usize>(b * H) * 4, proj + <usize>(row * H) * 4, <usize>H * 4);
+    }
+    gemm(false, true, B, H, H, hs + <usize>(s * B * H) * 4, whh, next, true, pack);
+    for (let b = 0; b < B; b++) {
+      const p = next + <usize>(b * H) * 4;
+      const row = batchFirst ? b * T + t : t * B + b;
+      const o = out + <usize>(row * H) * 4;
+      for (let j = 0; j < H4; j += 4) {
+        const q = <usize>j * 4;
+        const v = v128.load(p + q);
+        const y = relu ? f32x4.max(v, f32x4.splat(0)) : tanhv(v);
+        v128.store(p + q, y);
+        v128.store(o + q, y);
+      }
+      for (let j = H4; j < H; j++) {
+        const q = <usize>j * 4;
+        const v = load<f32>(p + q);
+        const y: f32 = relu ? (v > 0 ? v : 0) : tanhS(v);
+        store<f32>(p + q, y);
+        store<f32>(o + q, y);
+      }
+    }
+  }
+}
+
+/**
+ * Backward of rnnForward: dh ([B,H]) holds dL/dh_T on entry and dL/dh0 on
+ * exit; gOut is dL/dh_t in proj's layout; writes dproj (proj's layout) and,
+ * with wantDw, dw = Σ_s dpreᵀ·h_s ([H,H], zeroed here). dpre is [B,H] scratch.
+ * Subnormal gradients are flushed to zero (see lstmBackward).
+ */
+export function rnnBackward(T: i32, B: i32, H: i32, hs: usize, whh: usize, gOut: usize, dh: usize, dproj: usize, dw: usize, dpre: usize, relu: bool, batchFirst: bool, reverse: bool, wantDw: bool, pack: usize): void {
+  const H4 = H & ~3;
+  const one = k(160);
+  if (wantDw) memory.fill(dw, 0, <usize>(H * H) * 4);
+  for (let s = T - 1; s >= 0; s--) {
+    const t = reverse ? T - 1 - s : s;
+    const ys = hs + <usize>((s + 1) * B * H) * 4;
+    for (let b = 0; b < B; b++) {
+      const row = batchFirst ? b * T + t : t * B + b;
+      const go = gOut + <usize>(row * H) * 4;
+      const kb = <usize>(b * H) * 4;
+      for (let j = 0; j < H4; j += 4) {
+        const q = <usize>j * 4;
+        const d = dazv(f32x4.add(v128.load(dh + kb + q), v128.load(go + q)));
+        const y = v128.load(ys + kb + q);
+        const g = relu ? v128.and(d, f32x4.gt(y, f32x4.splat(0))) : f32x4.mul(d, f32x4.sub(one, f32x4.mul(y, y)));
+        v128.store(dpre + kb + q, dazv(g));
+      }
+      for (let j = H4; j < H; j++) {
+        const q = <usize>j * 4;
+        const d = load<f32>(dh + kb + q) + load<f32>(go + q);
+        const y = load<f32>(ys + kb + q);
+        store<f32>(dpre + kb + q, relu ? (y > 0 ? d : 0) : d * (1 - y * y));
+      }
+      memory.copy(dproj + <usize>(row * H) * 4, dpre + kb, <usize>H * 4);
+    }
+    gemm(false, false, B, H, H, dpre, whh, dh, false, pack);
+    if (wantDw) gemm(true, false, H, H, B, dpre, hs + <usize>(s * B * H) * 4, dw, true, pack);
+  }
+}

@@ -128,3 +128,80 @@ export function lstmBackwardWith(gemm: (args: GemmArgs) => void, args: LstmBackw
     if (dw) gemm({ transA: true, transB: false, M: G, N: H, K: B, a: dpre, aOffset: 0, b: hs, bOffset: cPrev, c: dw, cOffset: 0, accumulate: true });
   }
 }
+
+/** Arguments of an Elman RNN sequence forward: hs [(T+1),B,H] with h0 in hs[0..BH). */
+export interface RnnForwardArgs {
+  T: number;
+  B: number;
+  H: number;
+  /** [B,T,H] (batchFirst) or [T,B,H]: x·W_ihᵀ + b_ih + b_hh. */
+  proj: FloatArray;
+  whh: FloatArray;
+  hs: FloatArray;
+  out: FloatArray;
+  relu: boolean;
+  batchFirst: boolean;
+  reverse: boolean;
+}
+
+/** The JS RNN forward: hs[s+1] = act(proj_t + hs[s]·W_hhᵀ). */
+export function rnnForwardWith(gemm: (args: GemmArgs) => void, args: RnnForwardArgs): void {
+  const { T, B, H, proj, whh, hs, out, relu, batchFirst, reverse } = args;
+  const rowOf = (t: number, b: number) => (batchFirst ? b * T + t : t * B + b);
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? T - 1 - s : s;
+    const next = (s + 1) * B * H;
+    for (let b = 0; b < B; b++) hs.set(proj.subarray(rowOf(t, b) * H, rowOf(t, b) * H + H), next + b * H);
+    gemm({ transA: false, transB: true, M: B, N: H, K: H, a: hs, aOffset: s * B * H, b: whh, bOffset: 0, c: hs, cOffset: next, accumulate: true });
+    for (let b = 0; b < B; b++) {
+      const o = rowOf(t, b) * H;
+      for (let j = 0; j < H; j++) {
+        const k = next + b * H + j;
+        const v = relu ? (hs[k]! > 0 ? hs[k]! : 0) : Math.tanh(hs[k]!);
+        hs[k] = v;
+        out[o + j] = v;
+      }
+    }
+  }
+}
+
+/** Arguments of the RNN backward over the buffers rnnForward filled. */
+export interface RnnBackwardArgs {
+  T: number;
+  B: number;
+  H: number;
+  hs: FloatArray;
+  whh: FloatArray;
+  gOut: FloatArray;
+  /** In: dL/dh_T; out: dL/dh0. */
+  dh: FloatArray;
+  dproj: FloatArray;
+  dw: FloatArray | null;
+  relu: boolean;
+  batchFirst: boolean;
+  reverse: boolean;
+}
+
+/** dpre = (dh + gOut) ⊙ (1 − y²) (tanh) or ⊙ [y > 0] (relu); dh ← dpre·W_hh; dW_hh += dpreᵀ·h. */
+export function rnnBackwardWith(gemm: (args: GemmArgs) => void, args: RnnBackwardArgs): void {
+  const { T, B, H, hs, whh, gOut: go, dh, dproj, dw, relu, batchFirst, reverse } = args;
+  const rowOf = (t: number, b: number) => (batchFirst ? b * T + t : t * B + b);
+  const dpre = allocateLike(dh, B * H);
+  if (dw) dw.fill(0);
+  for (let s = T - 1; s >= 0; s--) {
+    const t = reverse ? T - 1 - s : s;
+    const next = (s + 1) * B * H;
+    for (let b = 0; b < B; b++) {
+      const o = rowOf(t, b) * H;
+      for (let j = 0; j < H; j++) {
+        const k = b * H + j;
+        const y = hs[next + k]!;
+        const d = dh[k]! + go[o + j]!;
+        dpre[k] = relu ? (y > 0 ? d : 0) : d * (1 - y * y);
+      }
+      dproj.set(dpre.subarray(b * H, b * H + H), o);
+    }
+    gemm({ transA: false, transB: false, M: B, N: H, K: H, a: dpre, aOffset: 0, b: whh, bOffset: 0, c: dh, cOffset: 0, accumulate: false });
+    if (dw) gemm({ transA: true, transB: false, M: H, N: H, K: B, a: dpre, aOffset: 0, b: hs, bOffset: s * B * H, c: dw, cOffset: 0, accumulate: true });
+  }
+}

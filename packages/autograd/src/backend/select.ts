@@ -30,9 +30,15 @@ function wasmKernels(): Partial<typeof kernels> {
   if (wasmTable) return wasmTable;
   const loaded = loadKernels();
   if (!loaded.ok) throw new ValueError('setBackend', `the WebAssembly backend is not available here: ${loaded.reason}`);
-  const k = createWasmKernels(loaded.exports, { gemm: defaultKernels.gemm, lstmForward: (args) => defaultKernels.lstmForward(args), lstmBackward: (args) => defaultKernels.lstmBackward(args) });
+  const k = createWasmKernels(loaded.exports, {
+    gemm: defaultKernels.gemm,
+    lstmForward: (args) => defaultKernels.lstmForward(args),
+    lstmBackward: (args) => defaultKernels.lstmBackward(args),
+    rnnForward: (args) => defaultKernels.rnnForward(args),
+    rnnBackward: (args) => defaultKernels.rnnBackward(args),
+  });
   wasmMap = k.mapInPlace;
-  wasmTable = { gemm: k.gemm, lstmForward: k.lstmForward, lstmBackward: k.lstmBackward };
+  wasmTable = { gemm: k.gemm, lstmForward: k.lstmForward, lstmBackward: k.lstmBackward, rnnForward: k.rnnForward, rnnBackward: k.rnnBackward };
   return wasmTable;
 }
 

@@ -41,13 +41,6 @@ function layout(op: string, gates: number, proj: Tensor, h0: Tensor, whh: Tensor
   return { T, B, H, G, batchFirst, reverse };
 }
 
-/** pre[B,G] = rows of proj at step t + h·W_hhᵀ. */
-function stepPre(L: Layout, pd: FloatArray, hs: FloatArray, s: number, t: number, w: FloatArray, pre: FloatArray, preOffset: number): void {
-  const { B, H, G } = L;
-  for (let b = 0; b < B; b++) pre.set(pd.subarray(rowOf(L, t, b) * G, rowOf(L, t, b) * G + G), preOffset + b * G);
-  kernels.gemm({ transA: false, transB: true, M: B, N: G, K: H, a: hs, aOffset: s * B * H, b: w, bOffset: 0, c: pre, cOffset: preOffset, accumulate: true });
-}
-
 const rnnSequenceOp = defineMultiOp({
   name: 'rnnSequence',
   forward(proj: Tensor, h0: Tensor, whh: Tensor, relu: boolean, batchFirst: boolean, reverse: boolean) {
@@ -57,48 +50,17 @@ const rnnSequenceOp = defineMultiOp({
     const hs = allocate(dtype, (T + 1) * B * H);
     hs.set(floatData(h0));
     const out = allocate(dtype, T * B * H);
-    const pd = floatData(proj), w = floatData(whh);
-    for (let s = 0; s < T; s++) {
-      const t = reverse ? T - 1 - s : s;
-      const next = (s + 1) * B * H;
-      stepPre(L, pd, hs, s, t, w, hs, next);
-      for (let b = 0; b < B; b++) {
-        const o = rowOf(L, t, b) * H;
-        for (let j = 0; j < H; j++) {
-          const k = next + b * H + j;
-          const v = relu ? (hs[k]! > 0 ? hs[k]! : 0) : Math.tanh(hs[k]!);
-          hs[k] = v;
-          out[o + j] = v;
-        }
-      }
-    }
+    kernels.rnnForward({ T, B, H, proj: floatData(proj), whh: floatData(whh), hs, out, relu, batchFirst, reverse });
     return { outs: [wrap(out, batchFirst ? [B, T, H] : [T, B, H]), wrap(hs.slice(T * B * H), [B, H])], saved: { L, hs, relu, whh, proj, h0 } };
   },
-  // dpre = dh ⊙ (1 − h'²) (tanh) or dh ⊙ [h' > 0] (relu); dh_prev = dpre·W_hh; dW_hh += dpreᵀ·h.
+  // dpre = dh ⊙ (1 − h'²) (tanh) or dh ⊙ [h' > 0] (relu); dh_prev = dpre·W_hh; dW_hh += dpreᵀ·h (kernels.rnnBackward).
   backward({ L, hs, relu, whh, proj, h0 }, [gOut, gHn]) {
     const { T, B, H } = L;
     const dtype = proj.dtype as 'float64';
-    const go = floatData(gOut!), w = floatData(whh);
     const dproj = allocate(dtype, T * B * H);
     const dh = floatData(gHn!).slice() as FloatArray;
-    const dpre = allocate(dtype, B * H);
     const dw = whh.requiresGrad ? allocate(dtype, H * H) : null;
-    for (let s = T - 1; s >= 0; s--) {
-      const t = L.reverse ? T - 1 - s : s;
-      const next = (s + 1) * B * H;
-      for (let b = 0; b < B; b++) {
-        const o = rowOf(L, t, b) * H;
-        for (let j = 0; j < H; j++) {
-          const k = b * H + j;
-          const y = hs[next + k]!;
-          const d = dh[k]! + go[o + j]!;
-          dpre[k] = relu ? (y > 0 ? d : 0) : d * (1 - y * y);
-        }
-        dproj.set(dpre.subarray(b * H, b * H + H), o);
-      }
-      kernels.gemm({ transA: false, transB: false, M: B, N: H, K: H, a: dpre, aOffset: 0, b: w, bOffset: 0, c: dh, cOffset: 0, accumulate: false });
-      if (dw) kernels.gemm({ transA: true, transB: false, M: H, N: H, K: B, a: dpre, aOffset: 0, b: hs, bOffset: s * B * H, c: dw, cOffset: 0, accumulate: true });
-    }
+    kernels.rnnBackward({ T, B, H, hs, whh: floatData(whh), gOut: floatData(gOut!), dh, dproj, dw, relu, batchFirst: L.batchFirst, reverse: L.reverse });
     return [wrap(dproj, [...proj.shape]), h0.requiresGrad ? wrap(dh, [B, H]) : null, dw && wrap(dw, [H, H])];
   },
 });

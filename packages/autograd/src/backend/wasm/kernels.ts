@@ -9,7 +9,7 @@
  */
 import type { FloatArray } from '../dtype.js';
 import type { GemmArgs } from '../matmul.js';
-import type { LstmBackwardArgs, LstmForwardArgs } from '../recurrent.js';
+import type { LstmBackwardArgs, LstmForwardArgs, RnnBackwardArgs, RnnForwardArgs } from '../recurrent.js';
 import type { KernelExports } from './module.js';
 
 const align = (n: number) => (n + 15) & ~15;
@@ -47,7 +47,16 @@ class Arena {
 const isF32 = (...xs: FloatArray[]) => xs.every((x) => x instanceof Float32Array);
 
 /** The wasm kernels, falling back to `js` for anything that is not float32. */
-export function createWasmKernels(ex: KernelExports, js: { gemm: (args: GemmArgs) => void; lstmForward: (args: LstmForwardArgs) => void; lstmBackward: (args: LstmBackwardArgs) => void }) {
+/** The JS twins every wasm kernel falls back to. */
+interface JsKernels {
+  gemm: (args: GemmArgs) => void;
+  lstmForward: (args: LstmForwardArgs) => void;
+  lstmBackward: (args: LstmBackwardArgs) => void;
+  rnnForward: (args: RnnForwardArgs) => void;
+  rnnBackward: (args: RnnBackwardArgs) => void;
+}
+
+export function createWasmKernels(ex: KernelExports, js: JsKernels) {
   const arena = new Arena(ex);
   const packFloats = ex.packBytes() / 4;
 
@@ -105,6 +114,32 @@ export function createWasmKernels(ex: KernelExports, js: { gemm: (args: GemmArgs
     if (dw) arena.read(pDw!, G * H, dw);
   }
 
+  function rnnForward(args: RnnForwardArgs): void {
+    const { T, B, H, proj, whh, hs, out, relu, batchFirst, reverse } = args;
+    if (!isF32(proj, whh, hs, out)) return js.rnnForward(args);
+    const [pack, pProj, pW, pHs, pOut] = arena.layout(packFloats, T * B * H, H * H, (T + 1) * B * H, T * B * H) as number[];
+    arena.write(pProj!, proj);
+    arena.write(pW!, whh);
+    arena.write(pHs!, hs, 0, B * H);
+    ex.rnnForward(T, B, H, pProj!, pW!, pHs!, pOut!, relu ? 1 : 0, batchFirst ? 1 : 0, reverse ? 1 : 0, pack!);
+    arena.read(pHs!, (T + 1) * B * H, hs);
+    arena.read(pOut!, T * B * H, out);
+  }
+
+  function rnnBackward(args: RnnBackwardArgs): void {
+    const { T, B, H, hs, whh, gOut, dh, dproj, dw, relu, batchFirst, reverse } = args;
+    if (!isF32(hs, whh, gOut, dh, dproj) || (dw && !isF32(dw))) return js.rnnBackward(args);
+    const [pack, pHs, pW, pGo, pDh, pDp, pDw, pPre] = arena.layout(packFloats, (T + 1) * B * H, H * H, T * B * H, B * H, T * B * H, H * H, B * H) as number[];
+    arena.write(pHs!, hs);
+    arena.write(pW!, whh);
+    arena.write(pGo!, gOut);
+    arena.write(pDh!, dh);
+    ex.rnnBackward(T, B, H, pHs!, pW!, pGo!, pDh!, pDp!, pDw!, pPre!, relu ? 1 : 0, batchFirst ? 1 : 0, reverse ? 1 : 0, dw ? 1 : 0, pack!);
+    arena.read(pDp!, T * B * H, dproj);
+    arena.read(pDh!, B * H, dh);
+    if (dw) arena.read(pDw!, H * H, dw);
+  }
+
   /** Applies exp (0), σ (1) or tanh (2) with the kernel's SIMD approximations: exported for the accuracy tests. */
   function mapInPlace(kind: 0 | 1 | 2, x: Float32Array): void {
     const [p] = arena.layout(x.length) as [number];
@@ -113,5 +148,5 @@ export function createWasmKernels(ex: KernelExports, js: { gemm: (args: GemmArgs
     arena.read(p, x.length, x);
   }
 
-  return { gemm, lstmForward, lstmBackward, mapInPlace };
+  return { gemm, lstmForward, lstmBackward, rnnForward, rnnBackward, mapInPlace };
 }

@@ -32,6 +32,8 @@ export interface KernelExports {
   gemm(transA: number, transB: number, M: number, N: number, K: number, a: number, b: number, c: number, accumulate: number, pack: number): void;
   lstmForward(T: number, B: number, H: number, proj: number, whh: number, hs: number, cs: number, acts: number, tanhC: number, out: number, batchFirst: number, reverse: number, pack: number): void;
   lstmBackward(T: number, B: number, H: number, acts: number, cs: number, tanhC: number, hs: number, whh: number, gOut: number, dh: number, dc: number, dproj: number, dw: number, dpre: number, dhPrev: number, batchFirst: number, reverse: number, wantDw: number, pack: number): void;
+  rnnForward(T: number, B: number, H: number, proj: number, whh: number, hs: number, out: number, relu: number, batchFirst: number, reverse: number, pack: number): void;
+  rnnBackward(T: number, B: number, H: number, hs: number, whh: number, gOut: number, dh: number, dproj: number, dw: number, dpre: number, relu: number, batchFirst: number, reverse: number, wantDw: number, pack: number): void;
   mapInPlace(kind: number, p: number, n: number): void;
 }
 
