@@ -234,3 +234,37 @@ describe('the wasm Elman RNN sequence kernels', () => {
     );
   });
 });
+
+describe('the wasm GRU sequence kernels', () => {
+  it('property: forward and backward equal the JS kernels on float32 (with and without b_hh, both layouts and directions)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 10 }), fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 50 }), (T_, B, H, withBias, batchFirst, reverse, wantDw, seed) => {
+        const G = 3 * H;
+        const g = new T.Generator(seed);
+        const rnd = (n: number, scale = 1) => Float32Array.from({ length: n }, () => scale * g.normal());
+        const proj = rnd(T_ * B * G), whh = rnd(G * H, 0.4), bhh = withBias ? rnd(G, 0.5) : null, h0 = rnd(B * H);
+        const fwd = () => {
+          const hs = new Float32Array((T_ + 1) * B * H);
+          hs.set(h0);
+          return { T: T_, B, H, proj, whh, bhh, hs, hps: new Float32Array(T_ * B * G), acts: new Float32Array(T_ * B * G), out: new Float32Array(T_ * B * H), batchFirst, reverse };
+        };
+        const js = fwd(), wasm = fwd();
+        defaultKernels.gruForward(js);
+        kernels.gruForward(wasm);
+        const close = (a: Float32Array, b: Float32Array, scale: number) => a.forEach((v, i) => expect(Math.abs(b[i]! - v)).toBeLessThanOrEqual(scale * (1 + Math.abs(v))));
+        for (const key of ['hs', 'hps', 'acts', 'out'] as const) close(js[key], wasm[key], 2e-5 * T_);
+        const gOut = rnd(T_ * B * H), dh0 = rnd(B * H);
+        const back = () => ({ T: T_, B, H, hs: js.hs, hps: js.hps, acts: js.acts, whh, gOut, dh: dh0.slice(), dproj: new Float32Array(T_ * B * G), dw: wantDw ? new Float32Array(G * H) : null, db: withBias ? new Float32Array(G) : null, batchFirst, reverse });
+        const jb = back(), wb = back();
+        defaultKernels.gruBackward(jb);
+        kernels.gruBackward(wb);
+        const tol = 5e-5 * T_ * Math.max(1, H / 4) * Math.max(1, B / 2);
+        close(jb.dproj, wb.dproj, tol);
+        close(jb.dh, wb.dh, tol);
+        if (jb.dw) close(jb.dw, wb.dw!, tol);
+        if (jb.db) close(jb.db, wb.db!, tol);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

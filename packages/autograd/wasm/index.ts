@@ -1,3 +1,3 @@
 // The WebAssembly kernels of the wasm backend: one module, built from these sources.
 export { gemm, packBytes, heapBase } from './gemm';
-export { lstmForward, lstmBackward, mapInPlace, rnnForward, rnnBackward } from './lstm';
+export { gruBackward, gruForward, lstmBackward, lstmForward, mapInPlace, rnnBackward, rnnForward } from './lstm';

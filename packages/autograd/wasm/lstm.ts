@@ -306,3 +306,111 @@ export function rnnBackward(T: i32, B: i32, H: i32, hs: usize, whh: usize, gOut:
     if (wantDw) gemm(true, false, H, H, B, dpre, hs + <usize>(s * B * H) * 4, dw, true, pack);
   }
 }
+
+/**
+ * Forward of one GRU layer and direction (float32, PyTorch's form, gates r, z, n):
+ * per step hps[s] = b_hh + h_s·W_hhᵀ (kept: the n gate scales its n part by r),
+ * r = σ(proj_r + hp_r), z = σ(proj_z + hp_z), n = tanh(proj_n + r⊙hp_n),
+ * h' = (1 − z)⊙n + z⊙h. hs [(T+1),B,H] (h0 in hs[0]); hps and acts
+ * [T,B,3H]; out in proj's layout; bhh is 0 when there is no bias.
+ */
+export function gruForward(T: i32, B: i32, H: i32, proj: usize, whh: usize, bhh: usize, hs: usize, hps: usize, acts: usize, out: usize, batchFirst: bool, reverse: bool, pack: usize): void {
+  const G = 3 * H;
+  const H4 = H & ~3;
+  const one = k(160);
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? T - 1 - s : s;
+    const a = <usize>(s * B * G) * 4;
+    if (bhh) for (let b = 0; b < B; b++) memory.copy(hps + a + <usize>(b * G) * 4, bhh, <usize>G * 4);
+    gemm(false, true, B, G, H, hs + <usize>(s * B * H) * 4, whh, hps + a, bhh != 0, pack);
+    for (let b = 0; b < B; b++) {
+      const row = batchFirst ? b * T + t : t * B + b;
+      const x = proj + <usize>(row * G) * 4, hp = hps + a + <usize>(b * G) * 4, ac = acts + a + <usize>(b * G) * 4;
+      const hPrev = hs + <usize>(s * B * H + b * H) * 4, hNext = hs + <usize>((s + 1) * B * H + b * H) * 4;
+      const o = out + <usize>(row * H) * 4;
+      for (let j = 0; j < H4; j += 4) {
+        const q = <usize>j * 4, qz = <usize>(H + j) * 4, qn = <usize>(2 * H + j) * 4;
+        const rv = sigmoidv(f32x4.add(v128.load(x + q), v128.load(hp + q)));
+        const zv = sigmoidv(f32x4.add(v128.load(x + qz), v128.load(hp + qz)));
+        const nv = tanhv(fma(rv, v128.load(hp + qn), v128.load(x + qn)));
+        v128.store(ac + q, rv);
+        v128.store(ac + qz, zv);
+        v128.store(ac + qn, nv);
+        const hv = fma(zv, v128.load(hPrev + q), f32x4.mul(f32x4.sub(one, zv), nv));
+        v128.store(hNext + q, hv);
+        v128.store(o + q, hv);
+      }
+      for (let j = H4; j < H; j++) {
+        const q = <usize>j * 4, qz = <usize>(H + j) * 4, qn = <usize>(2 * H + j) * 4;
+        const rv = sigmoidS(load<f32>(x + q) + load<f32>(hp + q));
+        const zv = sigmoidS(load<f32>(x + qz) + load<f32>(hp + qz));
+        const nv = tanhS(load<f32>(x + qn) + rv * load<f32>(hp + qn));
+        store<f32>(ac + q, rv);
+        store<f32>(ac + qz, zv);
+        store<f32>(ac + qn, nv);
+        const hv: f32 = (<f32>1 - zv) * nv + zv * load<f32>(hPrev + q);
+        store<f32>(hNext + q, hv);
+        store<f32>(o + q, hv);
+      }
+    }
+  }
+}
+
+/**
+ * Backward of gruForward: dh holds dL/dh_T on entry, dL/dh0 on exit; writes
+ * dproj; with wantDw, dw = Σ dhpᵀ·h ([3H,H]) and, with wantDb, db = Σ dhp
+ * ([3H]), both zeroed here. dhp [B,3H] and dhPrev [B,H] are scratch.
+ * dn = dh(1−z)(1−n²), dz = dh(h−n)z(1−z), dr = dn·hp_n·r(1−r);
+ * dproj = (dr, dz, dn), dhp = (dr, dz, dn⊙r), dh_prev = dh⊙z + dhp·W_hh.
+ */
+export function gruBackward(T: i32, B: i32, H: i32, hs: usize, hps: usize, acts: usize, whh: usize, gOut: usize, dh: usize, dproj: usize, dw: usize, db: usize, dhp: usize, dhPrev: usize, batchFirst: bool, reverse: bool, wantDw: bool, wantDb: bool, pack: usize): void {
+  const G = 3 * H;
+  const H4 = H & ~3;
+  const one = k(160);
+  if (wantDw) memory.fill(dw, 0, <usize>(G * H) * 4);
+  if (wantDb) memory.fill(db, 0, <usize>G * 4);
+  for (let s = T - 1; s >= 0; s--) {
+    const t = reverse ? T - 1 - s : s;
+    const a = <usize>(s * B * G) * 4;
+    for (let b = 0; b < B; b++) {
+      const row = batchFirst ? b * T + t : t * B + b;
+      const go = gOut + <usize>(row * H) * 4, hp = hps + a + <usize>(b * G) * 4, ac = acts + a + <usize>(b * G) * 4;
+      const hPrev = hs + <usize>(s * B * H + b * H) * 4, kb = <usize>(b * H) * 4;
+      const dx = dproj + <usize>(row * G) * 4, dq = dhp + <usize>(b * G) * 4;
+      for (let j = 0; j < H4; j += 4) {
+        const q = <usize>j * 4, qz = <usize>(H + j) * 4, qn = <usize>(2 * H + j) * 4;
+        const rv = v128.load(ac + q), zv = v128.load(ac + qz), nv = v128.load(ac + qn);
+        const d = dazv(f32x4.add(v128.load(dh + kb + q), v128.load(go + q)));
+        const dn = dazv(f32x4.mul(f32x4.mul(d, f32x4.sub(one, zv)), f32x4.sub(one, f32x4.mul(nv, nv))));
+        const dz = dazv(f32x4.mul(f32x4.mul(d, f32x4.sub(v128.load(hPrev + q), nv)), f32x4.mul(zv, f32x4.sub(one, zv))));
+        const dr = dazv(f32x4.mul(f32x4.mul(dn, v128.load(hp + qn)), f32x4.mul(rv, f32x4.sub(one, rv))));
+        v128.store(dx + q, dr);
+        v128.store(dx + qz, dz);
+        v128.store(dx + qn, dn);
+        v128.store(dq + q, dr);
+        v128.store(dq + qz, dz);
+        v128.store(dq + qn, dazv(f32x4.mul(dn, rv)));
+        v128.store(dhPrev + kb + q, dazv(f32x4.mul(d, zv)));
+      }
+      for (let j = H4; j < H; j++) {
+        const q = <usize>j * 4, qz = <usize>(H + j) * 4, qn = <usize>(2 * H + j) * 4;
+        const rv = load<f32>(ac + q), zv = load<f32>(ac + qz), nv = load<f32>(ac + qn);
+        const d = load<f32>(dh + kb + q) + load<f32>(go + q);
+        const dn = d * (1 - zv) * (1 - nv * nv);
+        const dz = d * (load<f32>(hPrev + q) - nv) * zv * (1 - zv);
+        const dr = dn * load<f32>(hp + qn) * rv * (1 - rv);
+        store<f32>(dx + q, dr);
+        store<f32>(dx + qz, dz);
+        store<f32>(dx + qn, dn);
+        store<f32>(dq + q, dr);
+        store<f32>(dq + qz, dz);
+        store<f32>(dq + qn, dn * rv);
+        store<f32>(dhPrev + kb + q, d * zv);
+      }
+      if (wantDb) for (let j = 0; j < G; j++) store<f32>(db + <usize>j * 4, load<f32>(db + <usize>j * 4) + load<f32>(dq + <usize>j * 4));
+    }
+    gemm(false, false, B, H, G, dhp, whh, dhPrev, true, pack);
+    memory.copy(dh, dhPrev, <usize>(B * H) * 4);
+    if (wantDw) gemm(true, false, G, H, B, dhp, hs + <usize>(s * B * H) * 4, dw, true, pack);
+  }
+}

@@ -8,8 +8,8 @@ import { gemm } from './matmul.js';
 import { extremumAlong, extremumAll, sumAxes, sumSquares } from './reduce.js';
 import { gatherAlong, permute, scatterAddAlong, sliceAssign, sliceCopy } from './strided.js';
 import { UNARY } from './unary.js';
-import type { LstmBackwardArgs, LstmForwardArgs, RnnBackwardArgs, RnnForwardArgs } from './recurrent.js';
-import { lstmBackwardWith, lstmForwardWith, rnnBackwardWith, rnnForwardWith } from './recurrent.js';
+import type { GruBackwardArgs, GruForwardArgs, LstmBackwardArgs, LstmForwardArgs, RnnBackwardArgs, RnnForwardArgs } from './recurrent.js';
+import { gruBackwardWith, gruForwardWith, lstmBackwardWith, lstmForwardWith, rnnBackwardWith, rnnForwardWith } from './recurrent.js';
 
 export type { DType, FloatDType, FloatArray, DataArray } from './dtype.js';
 export { allocate, allocateLike, bytesPerElement, dtypeOf, isFloat, MAX_ELEMENTS } from './dtype.js';
@@ -17,7 +17,7 @@ export { sizeOf, stridesOf, broadcastShapes, sameShape, formatShape } from './sh
 export type { BinaryOp } from './binary.js';
 export type { UnaryOp, UnaryKernel } from './unary.js';
 export type { GemmArgs } from './matmul.js';
-export type { LstmBackwardArgs, LstmForwardArgs, RnnBackwardArgs, RnnForwardArgs } from './recurrent.js';
+export type { GruBackwardArgs, GruForwardArgs, LstmBackwardArgs, LstmForwardArgs, RnnBackwardArgs, RnnForwardArgs } from './recurrent.js';
 export { erf, normalCdf, normalPdf } from './math.js';
 
 const defaults = {
@@ -42,6 +42,9 @@ const defaults = {
   /** The sequence-fused Elman RNN's forward and backward. */
   rnnForward: (args: RnnForwardArgs) => rnnForwardWith(kernels.gemm, args),
   rnnBackward: (args: RnnBackwardArgs) => rnnBackwardWith(kernels.gemm, args),
+  /** The sequence-fused GRU's forward and backward. */
+  gruForward: (args: GruForwardArgs) => gruForwardWith(kernels.gemm, args),
+  gruBackward: (args: GruBackwardArgs) => gruBackwardWith(kernels.gemm, args),
 };
 
 /** The table of kernels the ops dispatch to. */

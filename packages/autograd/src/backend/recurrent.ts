@@ -205,3 +205,108 @@ export function rnnBackwardWith(gemm: (args: GemmArgs) => void, args: RnnBackwar
     if (dw) gemm({ transA: true, transB: false, M: H, N: H, K: B, a: dpre, aOffset: 0, b: hs, bOffset: s * B * H, c: dw, cOffset: 0, accumulate: true });
   }
 }
+
+/** Arguments of a GRU sequence forward: hs [(T+1),B,H] with h0 in hs[0..BH); hps and acts [T,B,3H]. */
+export interface GruForwardArgs {
+  T: number;
+  B: number;
+  H: number;
+  /** [B,T,3H] (batchFirst) or [T,B,3H]: x·W_ihᵀ + b_ih. */
+  proj: FloatArray;
+  whh: FloatArray;
+  bhh: FloatArray | null;
+  hs: FloatArray;
+  hps: FloatArray;
+  acts: FloatArray;
+  out: FloatArray;
+  batchFirst: boolean;
+  reverse: boolean;
+}
+
+const sigmoidOf = (x: number) => 1 / (1 + Math.exp(-x));
+
+/** The JS GRU forward (PyTorch's form): hp = b_hh + h·W_hhᵀ, r, z = σ, n = tanh(x_n + r⊙hp_n), h' = (1−z)⊙n + z⊙h. */
+export function gruForwardWith(gemm: (args: GemmArgs) => void, args: GruForwardArgs): void {
+  const { T, B, H, proj: pd, whh, bhh, hs, hps, acts, out, batchFirst, reverse } = args;
+  const G = 3 * H;
+  const rowOf = (t: number, b: number) => (batchFirst ? b * T + t : t * B + b);
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? T - 1 - s : s;
+    const a = s * B * G;
+    if (bhh) for (let b = 0; b < B; b++) hps.set(bhh, a + b * G);
+    gemm({ transA: false, transB: true, M: B, N: G, K: H, a: hs, aOffset: s * B * H, b: whh, bOffset: 0, c: hps, cOffset: a, accumulate: bhh !== null });
+    for (let b = 0; b < B; b++) {
+      const r = a + b * G, x = rowOf(t, b) * G, o = rowOf(t, b) * H;
+      for (let j = 0; j < H; j++) {
+        const rv = sigmoidOf(pd[x + j]! + hps[r + j]!);
+        const zv = sigmoidOf(pd[x + H + j]! + hps[r + H + j]!);
+        const nv = Math.tanh(pd[x + 2 * H + j]! + rv * hps[r + 2 * H + j]!);
+        acts[r + j] = rv;
+        acts[r + H + j] = zv;
+        acts[r + 2 * H + j] = nv;
+        const hv = (1 - zv) * nv + zv * hs[s * B * H + b * H + j]!;
+        hs[(s + 1) * B * H + b * H + j] = hv;
+        out[o + j] = hv;
+      }
+    }
+  }
+}
+
+/** Arguments of the GRU backward over the buffers gruForward filled. */
+export interface GruBackwardArgs {
+  T: number;
+  B: number;
+  H: number;
+  hs: FloatArray;
+  hps: FloatArray;
+  acts: FloatArray;
+  whh: FloatArray;
+  gOut: FloatArray;
+  /** In: dL/dh_T; out: dL/dh0. */
+  dh: FloatArray;
+  dproj: FloatArray;
+  dw: FloatArray | null;
+  db: FloatArray | null;
+  batchFirst: boolean;
+  reverse: boolean;
+}
+
+/**
+ * As gruCell: dn = dh(1−z)(1−n²), dz = dh(h−n)z(1−z), dr = dn·hp_n·r(1−r); d proj = (dr, dz, dn);
+ * d hp = (dr, dz, dn·r); dh_prev = dh·z + d hp·W_hh; dW_hh += d hpᵀ·h; db_hh += Σ_b d hp.
+ */
+export function gruBackwardWith(gemm: (args: GemmArgs) => void, args: GruBackwardArgs): void {
+  const { T, B, H, hs, hps, acts, whh, gOut: go, dh, dproj, dw, db, batchFirst, reverse } = args;
+  const G = 3 * H;
+  const rowOf = (t: number, b: number) => (batchFirst ? b * T + t : t * B + b);
+  const dhp = allocateLike(dh, B * G);
+  const dhPrev = allocateLike(dh, B * H);
+  if (dw) dw.fill(0);
+  if (db) db.fill(0);
+  for (let s = T - 1; s >= 0; s--) {
+    const t = reverse ? T - 1 - s : s;
+    const a = s * B * G;
+    for (let b = 0; b < B; b++) {
+      const r = a + b * G, q = b * G, x = rowOf(t, b) * G, o = rowOf(t, b) * H;
+      for (let j = 0; j < H; j++) {
+        const k = b * H + j;
+        const rv = acts[r + j]!, zv = acts[r + H + j]!, nv = acts[r + 2 * H + j]!;
+        const d = dh[k]! + go[o + j]!;
+        const dn = d * (1 - zv) * (1 - nv * nv);
+        const dz = d * (hs[s * B * H + k]! - nv) * zv * (1 - zv);
+        const dr = dn * hps[r + 2 * H + j]! * rv * (1 - rv);
+        dproj[x + j] = dr;
+        dproj[x + H + j] = dz;
+        dproj[x + 2 * H + j] = dn;
+        dhp[q + j] = dr;
+        dhp[q + H + j] = dz;
+        dhp[q + 2 * H + j] = dn * rv;
+        dhPrev[k] = d * zv;
+      }
+      if (db) for (let j = 0; j < G; j++) db[j] += dhp[q + j]!;
+    }
+    gemm({ transA: false, transB: false, M: B, N: H, K: G, a: dhp, aOffset: 0, b: whh, bOffset: 0, c: dhPrev, cOffset: 0, accumulate: true });
+    dh.set(dhPrev);
+    if (dw) gemm({ transA: true, transB: false, M: G, N: H, K: B, a: dhp, aOffset: 0, b: hs, bOffset: s * B * H, c: dw, cOffset: 0, accumulate: true });
+  }
+}

@@ -36,9 +36,11 @@ function wasmKernels(): Partial<typeof kernels> {
     lstmBackward: (args) => defaultKernels.lstmBackward(args),
     rnnForward: (args) => defaultKernels.rnnForward(args),
     rnnBackward: (args) => defaultKernels.rnnBackward(args),
+    gruForward: (args) => defaultKernels.gruForward(args),
+    gruBackward: (args) => defaultKernels.gruBackward(args),
   });
   wasmMap = k.mapInPlace;
-  wasmTable = { gemm: k.gemm, lstmForward: k.lstmForward, lstmBackward: k.lstmBackward, rnnForward: k.rnnForward, rnnBackward: k.rnnBackward };
+  wasmTable = { gemm: k.gemm, lstmForward: k.lstmForward, lstmBackward: k.lstmBackward, rnnForward: k.rnnForward, rnnBackward: k.rnnBackward, gruForward: k.gruForward, gruBackward: k.gruBackward };
   return wasmTable;
 }
 

@@ -21,8 +21,6 @@ interface Layout {
   reverse: boolean;
 }
 
-const rowOf = (L: Layout, t: number, b: number) => (L.batchFirst ? b * L.T + t : t * L.B + b);
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /** Checks the shared arguments; returns the layout. */
 function layout(op: string, gates: number, proj: Tensor, h0: Tensor, whh: Tensor, bhh: Tensor | null, batchFirst: boolean, reverse: boolean): Layout {
@@ -71,73 +69,24 @@ const gruSequenceOp = defineMultiOp({
     const L = layout('gruSequence', 3, proj, h0, whh, bhh, batchFirst, reverse);
     const { T, B, H, G } = L;
     const dtype = proj.dtype as 'float64';
-    const pd = floatData(proj), w = floatData(whh), bd = bhh ? floatData(bhh) : null;
     const hs = allocate(dtype, (T + 1) * B * H);
     hs.set(floatData(h0));
-    // Per step: hp = h·W_hhᵀ + b_hh (the n gate needs r⊙hp_n) and the gates r, z, n.
+    // Per step: hp = h·W_hhᵀ + b_hh (the n gate needs r⊙hp_n) and the gates r, z, n, saved for backward.
     const hps = allocate(dtype, T * B * G);
     const acts = allocate(dtype, T * B * G);
     const out = allocate(dtype, T * B * H);
-    for (let s = 0; s < T; s++) {
-      const t = reverse ? T - 1 - s : s;
-      const a = s * B * G;
-      if (bd) for (let b = 0; b < B; b++) hps.set(bd, a + b * G);
-      kernels.gemm({ transA: false, transB: true, M: B, N: G, K: H, a: hs, aOffset: s * B * H, b: w, bOffset: 0, c: hps, cOffset: a, accumulate: bd !== null });
-      for (let b = 0; b < B; b++) {
-        const r = a + b * G, x = rowOf(L, t, b) * G, o = rowOf(L, t, b) * H;
-        for (let j = 0; j < H; j++) {
-          const rv = sigmoid(pd[x + j]! + hps[r + j]!);
-          const zv = sigmoid(pd[x + H + j]! + hps[r + H + j]!);
-          const nv = Math.tanh(pd[x + 2 * H + j]! + rv * hps[r + 2 * H + j]!);
-          acts[r + j] = rv;
-          acts[r + H + j] = zv;
-          acts[r + 2 * H + j] = nv;
-          const hv = (1 - zv) * nv + zv * hs[s * B * H + b * H + j]!;
-          hs[(s + 1) * B * H + b * H + j] = hv;
-          out[o + j] = hv;
-        }
-      }
-    }
+    kernels.gruForward({ T, B, H, proj: floatData(proj), whh: floatData(whh), bhh: bhh ? floatData(bhh) : null, hs, hps, acts, out, batchFirst, reverse });
     return { outs: [wrap(out, batchFirst ? [B, T, H] : [T, B, H]), wrap(hs.slice(T * B * H), [B, H])], saved: { L, hs, hps, acts, whh, bhh, proj, h0 } };
   },
-  // As gruCell: dn = dh(1−z)(1−n²), dz = dh(h−n)z(1−z), dr = dn·hp_n·r(1−r); d gx = (dr, dz, dn);
-  // d hp = (dr, dz, dn·r); dh_prev = dh·z + d hp·W_hh; dW_hh += d hpᵀ·h; db_hh += Σ_b d hp.
+  // As gruCell (see kernels.gruBackward for the formulas).
   backward({ L, hs, hps, acts, whh, bhh, proj, h0 }, [gOut, gHn]) {
     const { T, B, H, G } = L;
     const dtype = proj.dtype as 'float64';
-    const go = floatData(gOut!), w = floatData(whh);
     const dproj = allocate(dtype, T * B * G);
     const dh = floatData(gHn!).slice() as FloatArray;
-    const dhp = allocate(dtype, B * G);
-    const dhPrev = allocate(dtype, B * H);
     const dw = whh.requiresGrad ? allocate(dtype, G * H) : null;
     const db = bhh && bhh.requiresGrad ? allocate(dtype, G) : null;
-    for (let s = T - 1; s >= 0; s--) {
-      const t = L.reverse ? T - 1 - s : s;
-      const a = s * B * G;
-      for (let b = 0; b < B; b++) {
-        const r = a + b * G, q = b * G, x = rowOf(L, t, b) * G, o = rowOf(L, t, b) * H;
-        for (let j = 0; j < H; j++) {
-          const k = b * H + j;
-          const rv = acts[r + j]!, zv = acts[r + H + j]!, nv = acts[r + 2 * H + j]!;
-          const d = dh[k]! + go[o + j]!;
-          const dn = d * (1 - zv) * (1 - nv * nv);
-          const dz = d * (hs[s * B * H + k]! - nv) * zv * (1 - zv);
-          const dr = dn * hps[r + 2 * H + j]! * rv * (1 - rv);
-          dproj[x + j] = dr;
-          dproj[x + H + j] = dz;
-          dproj[x + 2 * H + j] = dn;
-          dhp[q + j] = dr;
-          dhp[q + H + j] = dz;
-          dhp[q + 2 * H + j] = dn * rv;
-          dhPrev[k] = d * zv;
-        }
-      }
-      kernels.gemm({ transA: false, transB: false, M: B, N: H, K: G, a: dhp, aOffset: 0, b: w, bOffset: 0, c: dhPrev, cOffset: 0, accumulate: true });
-      dh.set(dhPrev);
-      if (dw) kernels.gemm({ transA: true, transB: false, M: G, N: H, K: B, a: dhp, aOffset: 0, b: hs, bOffset: s * B * H, c: dw, cOffset: 0, accumulate: true });
-      if (db) for (let b = 0; b < B; b++) for (let j = 0; j < G; j++) db[j] += dhp[b * G + j]!;
-    }
+    kernels.gruBackward({ T, B, H, hs, hps, acts, whh: floatData(whh), gOut: floatData(gOut!), dh, dproj, dw, db, batchFirst: L.batchFirst, reverse: L.reverse });
     return [wrap(dproj, [...proj.shape]), h0.requiresGrad ? wrap(dh, [B, H]) : null, dw && wrap(dw, [G, H]), db && wrap(db, [G])];
   },
 });

@@ -9,7 +9,7 @@
  */
 import type { FloatArray } from '../dtype.js';
 import type { GemmArgs } from '../matmul.js';
-import type { LstmBackwardArgs, LstmForwardArgs, RnnBackwardArgs, RnnForwardArgs } from '../recurrent.js';
+import type { GruBackwardArgs, GruForwardArgs, LstmBackwardArgs, LstmForwardArgs, RnnBackwardArgs, RnnForwardArgs } from '../recurrent.js';
 import type { KernelExports } from './module.js';
 
 const align = (n: number) => (n + 15) & ~15;
@@ -54,6 +54,8 @@ interface JsKernels {
   lstmBackward: (args: LstmBackwardArgs) => void;
   rnnForward: (args: RnnForwardArgs) => void;
   rnnBackward: (args: RnnBackwardArgs) => void;
+  gruForward: (args: GruForwardArgs) => void;
+  gruBackward: (args: GruBackwardArgs) => void;
 }
 
 export function createWasmKernels(ex: KernelExports, js: JsKernels) {
@@ -140,6 +142,40 @@ export function createWasmKernels(ex: KernelExports, js: JsKernels) {
     if (dw) arena.read(pDw!, H * H, dw);
   }
 
+  function gruForward(args: GruForwardArgs): void {
+    const { T, B, H, proj, whh, bhh, hs, hps, acts, out, batchFirst, reverse } = args;
+    if (!isF32(proj, whh, hs, hps, acts, out) || (bhh && !isF32(bhh))) return js.gruForward(args);
+    const G = 3 * H;
+    const [pack, pProj, pW, pB, pHs, pHps, pActs, pOut] = arena.layout(packFloats, T * B * G, G * H, G, (T + 1) * B * H, T * B * G, T * B * G, T * B * H) as number[];
+    arena.write(pProj!, proj);
+    arena.write(pW!, whh);
+    if (bhh) arena.write(pB!, bhh);
+    arena.write(pHs!, hs, 0, B * H);
+    ex.gruForward(T, B, H, pProj!, pW!, bhh ? pB! : 0, pHs!, pHps!, pActs!, pOut!, batchFirst ? 1 : 0, reverse ? 1 : 0, pack!);
+    arena.read(pHs!, (T + 1) * B * H, hs);
+    arena.read(pHps!, T * B * G, hps);
+    arena.read(pActs!, T * B * G, acts);
+    arena.read(pOut!, T * B * H, out);
+  }
+
+  function gruBackward(args: GruBackwardArgs): void {
+    const { T, B, H, hs, hps, acts, whh, gOut, dh, dproj, dw, db, batchFirst, reverse } = args;
+    if (!isF32(hs, hps, acts, whh, gOut, dh, dproj) || (dw && !isF32(dw)) || (db && !isF32(db))) return js.gruBackward(args);
+    const G = 3 * H;
+    const [pack, pHs, pHps, pActs, pW, pGo, pDh, pDp, pDw, pDb, pDhp, pPrev] = arena.layout(packFloats, (T + 1) * B * H, T * B * G, T * B * G, G * H, T * B * H, B * H, T * B * G, G * H, G, B * G, B * H) as number[];
+    arena.write(pHs!, hs);
+    arena.write(pHps!, hps);
+    arena.write(pActs!, acts);
+    arena.write(pW!, whh);
+    arena.write(pGo!, gOut);
+    arena.write(pDh!, dh);
+    ex.gruBackward(T, B, H, pHs!, pHps!, pActs!, pW!, pGo!, pDh!, pDp!, pDw!, pDb!, pDhp!, pPrev!, batchFirst ? 1 : 0, reverse ? 1 : 0, dw ? 1 : 0, db ? 1 : 0, pack!);
+    arena.read(pDp!, T * B * G, dproj);
+    arena.read(pDh!, B * H, dh);
+    if (dw) arena.read(pDw!, G * H, dw);
+    if (db) arena.read(pDb!, G, db);
+  }
+
   /** Applies exp (0), σ (1) or tanh (2) with the kernel's SIMD approximations: exported for the accuracy tests. */
   function mapInPlace(kind: 0 | 1 | 2, x: Float32Array): void {
     const [p] = arena.layout(x.length) as [number];
@@ -148,5 +184,5 @@ export function createWasmKernels(ex: KernelExports, js: JsKernels) {
     arena.read(p, x.length, x);
   }
 
-  return { gemm, lstmForward, lstmBackward, rnnForward, rnnBackward, mapInPlace };
+  return { gemm, lstmForward, lstmBackward, rnnForward, rnnBackward, gruForward, gruBackward, mapInPlace };
 }

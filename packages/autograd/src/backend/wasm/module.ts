@@ -34,6 +34,8 @@ export interface KernelExports {
   lstmBackward(T: number, B: number, H: number, acts: number, cs: number, tanhC: number, hs: number, whh: number, gOut: number, dh: number, dc: number, dproj: number, dw: number, dpre: number, dhPrev: number, batchFirst: number, reverse: number, wantDw: number, pack: number): void;
   rnnForward(T: number, B: number, H: number, proj: number, whh: number, hs: number, out: number, relu: number, batchFirst: number, reverse: number, pack: number): void;
   rnnBackward(T: number, B: number, H: number, hs: number, whh: number, gOut: number, dh: number, dproj: number, dw: number, dpre: number, relu: number, batchFirst: number, reverse: number, wantDw: number, pack: number): void;
+  gruForward(T: number, B: number, H: number, proj: number, whh: number, bhh: number, hs: number, hps: number, acts: number, out: number, batchFirst: number, reverse: number, pack: number): void;
+  gruBackward(T: number, B: number, H: number, hs: number, hps: number, acts: number, whh: number, gOut: number, dh: number, dproj: number, dw: number, db: number, dhp: number, dhPrev: number, batchFirst: number, reverse: number, wantDw: number, wantDb: number, pack: number): void;
   mapInPlace(kind: number, p: number, n: number): void;
 }
 
