@@ -15,6 +15,7 @@ import { ShapeError } from '../errors.js';
 import { defineMultiOp } from '../op.js';
 import type { Tensor } from '../tensor.js';
 import { assertFloat, assertSameDType, floatData, wrap } from './util.js';
+import { checkOptions, optionalBoolean } from '../validate.js';
 
 /** Layout of the projection and output: [batch, time, feature] or [time, batch, feature]. */
 interface SeqLayout {
@@ -78,5 +79,8 @@ const lstmSequenceOp = defineMultiOp({
  * bidirectional layer). Returns [out (h_t at every t, proj's layout), h_T, c_T].
  */
 export function lstmSequence(proj: Tensor, h0: Tensor, c0: Tensor, weightHh: Tensor, options: { batchFirst?: boolean; reverse?: boolean } = {}): [Tensor, Tensor, Tensor] {
-  return lstmSequenceOp(proj, h0, c0, weightHh, options.batchFirst ?? false, options.reverse ?? false) as [Tensor, Tensor, Tensor];
+  checkOptions('lstmSequence', options, ['batchFirst', 'reverse']);
+  const batchFirst = optionalBoolean('lstmSequence', 'batchFirst', options.batchFirst, false);
+  const reverse = optionalBoolean('lstmSequence', 'reverse', options.reverse, false);
+  return lstmSequenceOp(proj, h0, c0, weightHh, batchFirst, reverse) as [Tensor, Tensor, Tensor];
 }

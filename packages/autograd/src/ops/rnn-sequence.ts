@@ -11,6 +11,7 @@ import { ShapeError } from '../errors.js';
 import { defineMultiOp } from '../op.js';
 import type { Tensor } from '../tensor.js';
 import { assertFloat, assertSameDType, floatData, wrap } from './util.js';
+import { checkOptions, optionalBoolean, optionalChoice } from '../validate.js';
 
 interface Layout {
   T: number;
@@ -96,7 +97,9 @@ const gruSequenceOp = defineMultiOp({
  * step ([B, T, H] with batchFirst, else [T, B, H]), h0 [B, H]. Returns [out, h_T].
  */
 export function rnnSequence(proj: Tensor, h0: Tensor, weightHh: Tensor, options: { nonlinearity?: 'tanh' | 'relu'; batchFirst?: boolean; reverse?: boolean } = {}): [Tensor, Tensor] {
-  return rnnSequenceOp(proj, h0, weightHh, options.nonlinearity === 'relu', options.batchFirst ?? false, options.reverse ?? false) as [Tensor, Tensor];
+  checkOptions('rnnSequence', options, ['nonlinearity', 'batchFirst', 'reverse']);
+  const relu = optionalChoice('rnnSequence', 'nonlinearity', options.nonlinearity, ['tanh', 'relu'], 'tanh') === 'relu';
+  return rnnSequenceOp(proj, h0, weightHh, relu, optionalBoolean('rnnSequence', 'batchFirst', options.batchFirst, false), optionalBoolean('rnnSequence', 'reverse', options.reverse, false)) as [Tensor, Tensor];
 }
 
 /**
@@ -105,5 +108,6 @@ export function rnnSequence(proj: Tensor, h0: Tensor, weightHh: Tensor, options:
  * applied inside (the n gate scales it by r). Returns [out, h_T].
  */
 export function gruSequence(proj: Tensor, h0: Tensor, weightHh: Tensor, biasHh: Tensor | null, options: { batchFirst?: boolean; reverse?: boolean } = {}): [Tensor, Tensor] {
-  return gruSequenceOp(proj, h0, weightHh, biasHh, options.batchFirst ?? false, options.reverse ?? false) as [Tensor, Tensor];
+  checkOptions('gruSequence', options, ['batchFirst', 'reverse']);
+  return gruSequenceOp(proj, h0, weightHh, biasHh ?? null, optionalBoolean('gruSequence', 'batchFirst', options.batchFirst, false), optionalBoolean('gruSequence', 'reverse', options.reverse, false)) as [Tensor, Tensor];
 }
