@@ -1,5 +1,5 @@
 /**
- * `pnpm reference <dir> [--only ops,recurrent,optim,clip,train] [--dtype float64|float32]`
+ * `pnpm reference <dir> [--only ops,recurrent,optim,clip,train,higher] [--dtype float64|float32]`
  * Prints one line per failing case and ends with `N passed, N failed`;
  * exits non-zero when anything failed.
  */
@@ -13,7 +13,7 @@ function main(argv: string[]): number {
   if (i >= 0) {
     const value = args[i]!.includes('=') ? args[i]!.split('=')[1]! : args[i + 1];
     if (!value) {
-      console.error('--only needs a comma-separated list: ops,recurrent,optim,clip,train');
+      console.error('--only needs a comma-separated list: ops,recurrent,optim,clip,train,higher');
       return 2;
     }
     only = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -32,7 +32,7 @@ function main(argv: string[]): number {
   }
   const dir = args[0];
   if (!dir) {
-    console.error('usage: pnpm reference <fixture-dir> [--only ops,recurrent,optim,clip,train] [--dtype float64|float32]');
+    console.error('usage: pnpm reference <fixture-dir> [--only ops,recurrent,optim,clip,train,higher] [--dtype float64|float32]');
     return 2;
   }
   const report = runReference(resolve(process.env.INIT_CWD ?? process.cwd(), dir), only, { dtype });

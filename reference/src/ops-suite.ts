@@ -118,7 +118,7 @@ function indexOf(v: unknown): T.IndexLike {
 }
 
 /** Fixture kwargs with tensors loaded (class weights, pos_weight, index tensors). */
-function loadKwargs(kw: Record<string, unknown>): Kwargs {
+export function loadKwargs(kw: Record<string, unknown>): Kwargs {
   const out: Kwargs = {};
   for (const [k, v] of Object.entries(kw ?? {})) out[k] = isFixtureTensor(v) ? load(v) : v;
   return out;

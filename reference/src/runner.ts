@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clipSuite } from './clip-suite.js';
+import { higherSuite } from './higher-suite.js';
 import { opsSuite } from './ops-suite.js';
 import { optimSuite } from './optim-suite.js';
 import { recurrentSuite } from './recurrent-suite.js';
@@ -15,9 +16,9 @@ import type { CaseResult, Suite } from './suite.js';
 import { failed } from './suite.js';
 
 /** Every suite, in dependency order. */
-export const SUITES: Suite[] = [opsSuite, recurrentSuite, optimSuite, clipSuite, trainSuite];
+export const SUITES: Suite[] = [opsSuite, recurrentSuite, optimSuite, clipSuite, trainSuite, higherSuite];
 /** Fixture files of the format, including those no suite can run yet. */
-export const FILES = ['ops', 'recurrent', 'optim', 'clip', 'train'] as const;
+export const FILES = ['ops', 'recurrent', 'optim', 'clip', 'train', 'higher'] as const;
 
 export interface ReferenceReport {
   passed: number;

@@ -21,7 +21,7 @@ import { casesOf, guard } from './suite.js';
 
 
 /** The fixture's model: named rnn and head, as PyTorch names them. */
-class SequenceClassifier extends Module {
+export class SequenceClassifier extends Module {
   constructor(readonly rnn: RecurrentLayer, readonly head: Linear) {
     super();
   }

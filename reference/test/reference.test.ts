@@ -18,7 +18,7 @@ describe('reference fixtures (PyTorch 1.13, float64)', () => {
   it('the fixture directory exists', () => {
     expect(existsSync(join(FIXTURES, 'FORMAT.md')), `fixtures not found at ${FIXTURES}`).toBe(true);
   });
-  for (const name of ['ops', 'recurrent', 'optim', 'clip', 'train']) {
+  for (const name of ['ops', 'recurrent', 'optim', 'clip', 'train', 'higher']) {
     it(`${name}.json: every case passes`, () => {
       const report = runReference(FIXTURES, [name]);
       expect(report.failures).toEqual([]);
@@ -36,6 +36,22 @@ describe('reference fixtures (PyTorch 1.13, float64)', () => {
     expect(report.failed).toBe(1);
     expect(report.failures[0]).toMatch(/^FAIL ops\[0\] .*largest error 1\.00e-6/);
   });
+  it('higher.json: a perturbed Hessian-vector product (op and recurrent) is reported as a failure', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tapegrad-fx-'));
+    cpSync(FIXTURES, dir, { recursive: true });
+    const file = join(dir, 'higher.json');
+    type Hvp = { data: number[] } | null;
+    const fixture = JSON.parse(readFileSync(file, 'utf8')) as { cases: { kind: string; op?: string; hvp: Hvp[] | Record<string, Hvp> }[] };
+    const op = fixture.cases.find((c) => c.op === 'tanh')!;
+    (op.hvp as Hvp[])[0]!.data[0]! += 1e-6;
+    const lstm = fixture.cases.find((c) => c.kind === 'recurrent_hvp')!;
+    (lstm.hvp as Record<string, Hvp>)['rnn.weight_hh_l0']!.data[3]! += 1e-6;
+    writeFileSync(file, JSON.stringify(fixture));
+    const report = runReference(dir, ['higher']);
+    expect(report.failed).toBe(2);
+    expect(report.failures.join('\n')).toMatch(/op tanh: .*hvp\[0\]/);
+    expect(report.failures.join('\n')).toMatch(/recurrent_hvp .*hvp\.rnn\.weight_hh_l0/);
+  });
 });
 
 describe('reference fixtures cast to float32, on the WebAssembly backend', () => {
@@ -43,7 +59,7 @@ describe('reference fixtures cast to float32, on the WebAssembly backend', () =>
     T.setBackend('wasm');
     expect(T.getBackend()).toBe('wasm');
   });
-  for (const name of ['ops', 'recurrent', 'optim', 'clip', 'train']) {
+  for (const name of ['ops', 'recurrent', 'optim', 'clip', 'train', 'higher']) {
     it(`${name}.json: every case passes at float32 tolerances`, () => {
       T.setBackend('wasm');
       const report = runReference(FIXTURES, [name], { dtype: 'float32' });

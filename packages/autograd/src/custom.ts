@@ -21,6 +21,10 @@ const clipGradientOp = defineOp({
   backward({ lo, hi }, g) {
     return [clamp(g, lo, hi)];
   },
+  // The same clamp, recorded: a custom op that supports higher-order gradients says how.
+  backwardGraph({ lo, hi }, g) {
+    return [clamp(g, lo, hi)];
+  },
 });
 
 /**

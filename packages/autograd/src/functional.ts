@@ -6,7 +6,8 @@
  */
 import { formatShape } from './backend/index.js';
 import { GraphError, ShapeError, ValueError } from './errors.js';
-import { enableGrad, refuseNestedGrad, runBackward, whileDifferentiating } from './tape.js';
+import { enableGrad, reachesOuterInputs, runBackward, whileDifferentiating } from './tape.js';
+import { reshape } from './ops/shape.js';
 import { checkOptions, describeValue, optionalBoolean, requireFunction } from './validate.js';
 import { Tensor } from './tensor.js';
 import { onesLike, zerosLike } from './creation.js';
@@ -17,7 +18,11 @@ export interface GradientsOptions {
   gradOutputs?: readonly Tensor[];
   /** Keep the graph for another backward pass. */
   retainGraph?: boolean;
-  /** Not supported yet (raises HigherOrderGradientError); see BackwardOptions.createGraph. */
+  /**
+   * Record the backward pass so the returned gradients are differentiable
+   * (torch.autograd.grad's create_graph): gradient penalties, Hessian-vector
+   * products. Implies retainGraph.
+   */
   createGraph?: boolean;
   /**
    * Allow inputs the outputs do not depend on: their gradient is null (or
@@ -81,15 +86,20 @@ export interface GradOptions {
 
 type GradResult<O extends GradOptions> = O extends { argnums: readonly number[] } ? Tensor[] : Tensor;
 
-function prepare(fnName: string, args: readonly unknown[], argnums: readonly number[]): unknown[] {
+/**
+ * The differentiated arguments as fresh tensors: a new leaf sharing the data
+ * (the caller's tensor and graph are untouched), or — when the argument
+ * depends on what an enclosing grad is differentiating — a recorded view of
+ * it, so the enclosing gradient flows through this one (grad(grad(f))).
+ */
+export function prepare(fnName: string, args: readonly unknown[], argnums: readonly number[]): unknown[] {
   const prepared = [...args];
   for (const i of argnums) {
     if (!Number.isInteger(i) || i < 0 || i >= args.length) throw new ValueError(fnName, `argnums ${describeValue(i)} is out of range for ${args.length} argument(s)`);
     const a = args[i];
     if (!(a instanceof Tensor)) throw new ValueError(fnName, `argument ${i} must be a Tensor to differentiate it, got ${describeValue(a)}`);
     if (a.dtype === 'int32') throw new ValueError(fnName, `argument ${i} is int32; only float tensors can be differentiated`);
-    // A fresh leaf sharing the data: the caller's tensor and graph are untouched.
-    prepared[i] = a.detach().requiresGrad_(true);
+    prepared[i] = reachesOuterInputs([a]) ? reshape(a, a.shape) : a.detach().requiresGrad_(true);
   }
   return prepared;
 }
@@ -98,8 +108,9 @@ function prepare(fnName: string, args: readonly unknown[], argnums: readonly num
  * `valueAndGrad(f)(...args)` returns `[f(...args), df/d(args[argnums])]` for a
  * scalar-valued f. The arguments' own `.grad` are not modified. An argument
  * the value does not depend on is a GraphError unless `allowUnused` (zeros).
- * Calling grad/backward on the same inputs inside f (a gradient of a
- * gradient) raises HigherOrderGradientError: not supported yet.
+ * Transforms nest to any order: inside an enclosing grad/valueAndGrad
+ * whose inputs the value depends on, the gradient is recorded (createGraph)
+ * and the value is returned undetached, so `grad(grad(f))` is f''.
  */
 export function valueAndGrad<A extends unknown[], O extends GradOptions = GradOptions>(f: (...args: A) => Tensor, options?: O): (...args: A) => [Tensor, GradResult<O>] {
   requireFunction('valueAndGrad', 'f', f);
@@ -109,16 +120,17 @@ export function valueAndGrad<A extends unknown[], O extends GradOptions = GradOp
   if (list !== undefined && typeof list !== 'number' && !Array.isArray(list)) throw new ValueError('valueAndGrad', `argnums must be an index or a list of indices, got ${describeValue(list)}`);
   const argnums = list === undefined ? [0] : typeof list === 'number' ? [list] : [...list];
   return (...args: A) => {
-    refuseNestedGrad('valueAndGrad', argnums.map((i) => args[i]).filter((a): a is Tensor => a instanceof Tensor));
     const prepared = prepare('valueAndGrad', args, argnums) as A;
     const inputs = argnums.map((i) => prepared[i] as Tensor);
     const value = whileDifferentiating(inputs, () => enableGrad(() => f(...prepared)));
     if (!(value instanceof Tensor) || value.size !== 1) throw new GraphError('valueAndGrad', `f must return a scalar tensor, got ${value instanceof Tensor ? `shape ${formatShape(value.shape)}` : describeValue(value)}`);
+    // Nested in a transform that differentiates something this value depends on: record the backward pass.
+    const nested = reachesOuterInputs([value]);
     let grads: Tensor[];
-    if (value.requiresGrad) grads = gradients(value, inputs, { allowUnused: true, materializeGrads: false }).map((g, k) => g ?? unused(allowUnused, argnums[k]!, inputs[k]!));
+    if (value.requiresGrad) grads = gradients(value, inputs, { allowUnused: true, materializeGrads: false, createGraph: nested }).map((g, k) => g ?? unused(allowUnused, argnums[k]!, inputs[k]!));
     else grads = inputs.map((t, k) => unused(allowUnused, argnums[k]!, t));
     const result = (Array.isArray(list) ? grads : grads[0]!) as GradResult<O>;
-    return [value.detach(), result];
+    return [nested ? value : value.detach(), result];
   };
 }
 

@@ -3,6 +3,7 @@
  * automatic differentiation.
  */
 import './methods.js';
+import './graph-backward.js';
 import { selectDefaultBackend } from './backend/select.js';
 
 export { Tensor } from './tensor.js';

@@ -3,10 +3,12 @@
  * whatever residuals `backward` needs; `backward` maps the gradient of the
  * output(s) to one gradient per tensor input (null where none is taken).
  * The wrapper records the op on the tape only when recording is on and some
- * input requires grad, and checks for NaN/Inf in anomaly mode.
+ * input requires grad, and checks for NaN/Inf in anomaly mode. An op may
+ * also give its gradient in differentiable form (`backwardGraph`) or its
+ * composite twin (`composite`), which higher-order gradients use.
  */
-import type { InputGradient } from './tape.js';
-import { checkAnomaly, record, setGradEnabled, shouldRecord } from './tape.js';
+import type { BackwardFn, InputGradient } from './tape.js';
+import { checkAnomaly, record, replayComposite, setGradEnabled, shouldRecord } from './tape.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -24,6 +26,21 @@ export interface OpSpec<A extends unknown[], S> {
   forward(...args: A): { out: Tensor; saved: S };
   /** Runs with recording off; `grad` has the output's shape. */
   backward(saved: S, grad: Tensor): GradList;
+  /**
+   * The same gradient written with differentiable tensor ops, run with
+   * recording on when a backward pass is itself recorded (`createGraph`,
+   * nested `grad`), so its result can be differentiated again. `out` is the
+   * op's output tensor as recorded. Optional: without it (and without
+   * `composite`) the op supports first-order gradients only, and a
+   * higher-order pass through it raises HigherOrderGradientError.
+   */
+  backwardGraph?(saved: S, grad: Tensor, out: Tensor): GradList;
+  /**
+   * The op's forward built from other differentiable ops (its composite
+   * twin). When there is no `backwardGraph`, a recorded backward pass replays
+   * it from the saved arguments and differentiates the replay.
+   */
+  composite?(...args: A): Tensor;
 }
 
 /** A multi-output op (fused recurrent cells). Missing output gradients arrive as zeros. */
@@ -31,6 +48,10 @@ export interface MultiOpSpec<A extends unknown[], S> {
   name: string;
   forward(...args: A): { outs: Tensor[]; saved: S };
   backward(saved: S, grads: readonly Tensor[]): GradList;
+  /** As OpSpec.backwardGraph, for every output at once. */
+  backwardGraph?(saved: S, grads: readonly Tensor[], outs: readonly Tensor[]): GradList;
+  /** As OpSpec.composite: the outputs built from other differentiable ops. */
+  composite?(...args: A): Tensor[];
 }
 
 /** The tensor arguments of a call, flattening one level of arrays (cat/stack take a list). */
@@ -60,7 +81,12 @@ export function defineOp<A extends unknown[], S>(spec: OpSpec<A, S>): (...args: 
     const track = shouldRecord(inputs);
     const { out, saved } = runForward(() => spec.forward(...args));
     checkAnomaly(name, 'forward', out);
-    if (track) record(name, inputs, [out], (grads) => spec.backward(saved, grads[0]!));
+    if (track) {
+      let graph: BackwardFn | null = null;
+      if (spec.backwardGraph) graph = (grads) => spec.backwardGraph!(saved, grads[0]!, out);
+      else if (spec.composite) graph = (grads) => replayComposite(name, () => [spec.composite!(...args)], inputs, grads);
+      record(name, inputs, [out], (grads) => spec.backward(saved, grads[0]!), graph);
+    }
     return out;
   };
 }
@@ -73,7 +99,12 @@ export function defineMultiOp<A extends unknown[], S>(spec: MultiOpSpec<A, S>): 
     const track = shouldRecord(inputs);
     const { outs, saved } = runForward(() => spec.forward(...args));
     for (const o of outs) checkAnomaly(name, 'forward', o);
-    if (track) record(name, inputs, outs, (grads) => spec.backward(saved, grads));
+    if (track) {
+      let graph: BackwardFn | null = null;
+      if (spec.backwardGraph) graph = (grads) => spec.backwardGraph!(saved, grads, outs);
+      else if (spec.composite) graph = (grads) => replayComposite(name, () => spec.composite!(...args), inputs, grads);
+      record(name, inputs, outs, (grads) => spec.backward(saved, grads), graph);
+    }
     return outs;
   };
 }

@@ -47,6 +47,12 @@ export interface TapeRecord {
   readonly outputs: readonly Tensor[];
   /** Null once the graph has been freed by a backward pass. */
   backward: BackwardFn | null;
+  /**
+   * The same gradient computed with recorded (differentiable) ops, used by a
+   * backward pass with `createGraph`; null for ops that have none (a custom
+   * op without backwardGraph or composite).
+   */
+  readonly backwardGraph: BackwardFn | null;
 }
 
 let seqCounter = 0;
@@ -135,8 +141,8 @@ export function shouldRecord(inputs: readonly Tensor[]): boolean {
 }
 
 /** Pushes a record for `outputs` (which then require grad). */
-export function record(op: string, inputs: readonly Tensor[], outputs: readonly Tensor[], backward: BackwardFn): void {
-  const rec: TapeRecord = { seq: seqCounter++, op, inputs, outputs, backward };
+export function record(op: string, inputs: readonly Tensor[], outputs: readonly Tensor[], backward: BackwardFn, backwardGraph: BackwardFn | null = null): void {
+  const rec: TapeRecord = { seq: seqCounter++, op, inputs, outputs, backward, backwardGraph };
   for (const out of outputs) {
     out.node = rec;
     out.requiresGrad = true;
@@ -149,8 +155,9 @@ export interface BackwardOptions {
   retainGraph?: boolean;
   /**
    * Record the backward pass so its results are differentiable (PyTorch's
-   * create_graph). Not supported yet: `true` raises a HigherOrderGradientError
-   * rather than returning gradients that silently act as constants.
+   * create_graph): the gradients are tensors on the tape, and a backward
+   * through them gives second (and higher) derivatives. Implies retainGraph.
+   * Leaves' `.grad` become those recorded tensors (accumulated out of place).
    */
   createGraph?: boolean;
 }
@@ -158,8 +165,10 @@ export interface BackwardOptions {
 /**
  * The leaves that functional transforms (valueAndGrad, grad) are currently
  * differentiating, innermost last. A backward pass whose graph reaches one
- * of them, run while recording is on, would be differentiated by the outer
- * transform; this version cannot record a backward pass, so it raises.
+ * of them, run while recording is on, will be differentiated by the outer
+ * transform: grad/valueAndGrad then record it (createGraph) by themselves,
+ * and a plain backward() without createGraph raises instead of silently
+ * returning a gradient that acts as a constant.
  */
 const differentiating: (readonly Tensor[])[] = [];
 
@@ -174,18 +183,16 @@ export function whileDifferentiating<T>(leaves: readonly Tensor[], fn: () => T):
 }
 
 /**
- * Throws when `args` (the tensors a nested grad/valueAndGrad is about to
- * differentiate) are, or depend on, the inputs an outer transform is
- * differentiating: the inner gradient would have to be differentiated.
+ * True when `roots` are, or depend on, inputs that an enclosing grad /
+ * valueAndGrad is differentiating while recording is on: a gradient taken
+ * of them must itself be recorded (createGraph) for the outer one to be right.
  */
-export function refuseNestedGrad(op: string, args: readonly Tensor[]): void {
-  if (!gradEnabled || differentiating.length === 0) return;
-  refuseNestedBackward(op, args, collectTape(args));
+export function reachesOuterInputs(roots: readonly Tensor[]): boolean {
+  if (!gradEnabled || differentiating.length === 0) return false;
+  return reaches(roots, collectTape(roots));
 }
 
-/** Throws when a backward pass would have to be differentiated (a gradient of a gradient). */
-function refuseNestedBackward(op: string, roots: readonly Tensor[], tape: readonly TapeRecord[]): void {
-  if (!gradEnabled || differentiating.length === 0) return;
+function reaches(roots: readonly Tensor[], tape: readonly TapeRecord[]): boolean {
   const outer = new Set<Tensor>();
   for (const leaves of differentiating) for (const t of leaves) outer.add(t);
   let reaches = roots.some((r) => outer.has(r));
@@ -193,10 +200,16 @@ function refuseNestedBackward(op: string, roots: readonly Tensor[], tape: readon
     if (reaches) break;
     for (const input of rec.inputs) if (outer.has(input)) reaches = true;
   }
-  if (reaches) {
+  return reaches;
+}
+
+/** Throws when a backward pass that is not recorded would have to be differentiated (a gradient of a gradient). */
+function refuseNestedBackward(op: string, roots: readonly Tensor[], tape: readonly TapeRecord[]): void {
+  if (!gradEnabled || differentiating.length === 0) return;
+  if (reaches(roots, tape)) {
     throw new HigherOrderGradientError(
       op,
-      'this backward pass runs inside grad()/valueAndGrad() on a graph that depends on the outer function\'s input, so the outer gradient would have to differentiate it (a gradient of a gradient). Higher-order gradients are not supported yet, and treating the inner gradient as a constant would silently give 0. Wrap the inner call in noGrad() if you want its value as a constant.',
+      'this backward pass runs inside grad()/valueAndGrad() on a graph that depends on the outer function\'s input, so the outer gradient has to differentiate it (a gradient of a gradient), and without createGraph it would act as a constant and silently give 0. Pass { createGraph: true } (or use grad()/gradients() with createGraph), or wrap the inner call in noGrad() if you want its value as a constant.',
     );
   }
 }
@@ -266,12 +279,13 @@ function accumulateIntoGrad(t: Tensor, entry: GradEntry): void {
   for (let i = 0; i < acc.length; i++) acc[i] += g[i]!;
 }
 
-function freedError(rec: TapeRecord): GraphError {
+/** The error for a record whose graph an earlier backward freed. */
+export function freedError(rec: TapeRecord): GraphError {
   return new GraphError('backward', `the graph through '${rec.op}' was freed by an earlier backward(); pass { retainGraph: true } to the first backward() to run backward through the same graph twice`);
 }
 
 /** The records reachable from `roots`, in reverse recording order: the roots' tape. */
-function collectTape(roots: readonly Tensor[]): TapeRecord[] {
+export function collectTape(roots: readonly Tensor[]): TapeRecord[] {
   const seen = new Set<TapeRecord>();
   const stack: TapeRecord[] = [];
   for (const r of roots) if (r.node && !seen.has(r.node)) { seen.add(r.node); stack.push(r.node); }
@@ -291,6 +305,60 @@ function collectTape(roots: readonly Tensor[]): TapeRecord[] {
 }
 
 /**
+ * The part of a tape (reverse recording order) that lies between the
+ * captured `inputs` and the roots: records with an input that is captured
+ * or produced by a kept record. Gradients flow to the captured inputs only
+ * through these, so gradients(outputs, inputs) skips everything upstream.
+ */
+export function pruneToInputs(tape: readonly TapeRecord[], inputs: ReadonlySet<number>): TapeRecord[] {
+  const live = new Set(inputs);
+  const kept: TapeRecord[] = [];
+  for (let k = tape.length - 1; k >= 0; k--) {
+    const rec = tape[k]!;
+    if (!rec.inputs.some((t) => live.has(t.id))) continue;
+    kept.push(rec);
+    for (const out of rec.outputs) live.add(out.id);
+  }
+  return kept.reverse();
+}
+
+/** The recorded backward walk (createGraph), installed by graph-backward.ts so that this module need not import the ops. */
+type GraphWalk = (roots: readonly Tensor[], rootGrads: readonly Tensor[], options: { inputs?: readonly Tensor[]; op: string }) => (Tensor | null)[];
+let graphWalk: GraphWalk | null = null;
+
+/** Installs the recorded backward walk (called once by graph-backward.ts). */
+export function installGraphWalk(walk: GraphWalk): void {
+  graphWalk = walk;
+}
+
+/**
+ * The differentiable backward of an op that has a composite twin: replays
+ * the composite from the op's saved arguments with recording on and
+ * differentiates the replay with createGraph. An input that appears twice
+ * gets its whole gradient once (at its first position), as the walk adds
+ * the gradients of all positions.
+ */
+export function replayComposite(op: string, composite: () => Tensor[], inputs: readonly Tensor[], grads: readonly Tensor[]): InputGradient[] {
+  const outs = enableGrad(composite);
+  const roots: Tensor[] = [], seeds: Tensor[] = [];
+  outs.forEach((o, i) => {
+    if (o.requiresGrad) {
+      roots.push(o);
+      seeds.push(grads[i]!);
+    }
+  });
+  const wanted = [...new Set(inputs.filter((t) => t.requiresGrad))];
+  if (roots.length === 0 || wanted.length === 0) return inputs.map(() => null);
+  const got = runBackward(roots, seeds, { inputs: wanted, createGraph: true, op });
+  const byTensor = new Map(wanted.map((t, i) => [t, got[i] ?? null]));
+  return inputs.map((t) => {
+    const g = byTensor.get(t) ?? null;
+    byTensor.delete(t);
+    return g;
+  });
+}
+
+/**
  * The reverse walk shared by `Tensor.backward` and the functional API.
  * Seeds each root with its gradient, walks the roots' tape in reverse, and
  * either accumulates into the `.grad` of leaves (no `inputs`) or returns the
@@ -298,15 +366,19 @@ function collectTape(roots: readonly Tensor[]): TapeRecord[] {
  */
 export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor[], options: BackwardOptions & { inputs?: readonly Tensor[]; op?: string } = {}): (Tensor | null)[] {
   const op = options.op ?? 'backward';
-  if (options.createGraph) throw new HigherOrderGradientError(op, 'createGraph (recording the backward pass for higher-order gradients) is not supported yet');
+  if (options.createGraph) {
+    if (!graphWalk) throw new HigherOrderGradientError(op, 'the recorded backward walk is not installed (import @tapegrad/autograd, not a deep path)');
+    return graphWalk(roots, rootGrads, { ...(options.inputs ? { inputs: options.inputs } : {}), op });
+  }
   const capture = options.inputs ? new Set(options.inputs.map((t) => t.id)) : null;
   const grads = new Map<number, GradEntry>();
   roots.forEach((root, i) => {
     if (!root.requiresGrad) throw new GraphError(op, 'tensor does not require grad and has no grad function; call requiresGrad_() on a leaf or compute it from one');
     accumulate(grads, root, rootGrads[i]!);
   });
-  const tape = collectTape(roots);
-  refuseNestedBackward(op, roots, tape);
+  const fullTape = collectTape(roots);
+  refuseNestedBackward(op, roots, fullTape);
+  const tape = capture ? pruneToInputs(fullTape, capture) : fullTape;
   // Gradients of non-leaves that keep theirs (retainGrad) are committed with the leaves', at the end.
   const retained: [Tensor, GradEntry][] = [];
   let completed = false;

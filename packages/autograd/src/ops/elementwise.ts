@@ -8,7 +8,8 @@ import type { BinaryOp, FloatArray } from '../backend/index.js';
 import { allocate, allocateLike, kernels, sameShape } from '../backend/index.js';
 import { defineOp } from '../op.js';
 import type { Tensor } from '../tensor.js';
-import { powScalar } from './unary.js';
+import { sumTo } from './reduce.js';
+import { log, neg, powScalar } from './unary.js';
 import type { TensorLike } from './util.js';
 import { assertFloat, assertSameDType, assertTensor, broadcastOrThrow, floatData, tensorOperands, wrap } from './util.js';
 
@@ -39,7 +40,10 @@ function expanded(t: Tensor, shape: readonly number[]): FloatArray {
   return sameShape(t.shape, shape) ? floatData(t) : kernels.broadcastTo(floatData(t), t.shape, shape);
 }
 
-function binaryOp(name: string, op: BinaryOp, grad: (g: FloatArray, s: Saved, shape: readonly number[]) => [FloatArray | null, FloatArray | null]) {
+/** A binary op's gradient in recorded ops, at the output's shape (summed back to each input by the caller). */
+type GraphGrad = (g: Tensor, s: Saved) => [Tensor | null, Tensor | null];
+
+function binaryOp(name: string, op: BinaryOp, grad: (g: FloatArray, s: Saved, shape: readonly number[]) => [FloatArray | null, FloatArray | null], graph: GraphGrad) {
   return defineOp({
     name,
     forward(a: Tensor, b: Tensor) {
@@ -51,8 +55,13 @@ function binaryOp(name: string, op: BinaryOp, grad: (g: FloatArray, s: Saved, sh
       const [ga, gb] = grad(floatData(g), s, shape);
       return [ga && s.a.requiresGrad ? reduceTo(ga, shape, s.a) : null, gb && s.b.requiresGrad ? reduceTo(gb, shape, s.b) : null];
     },
+    backwardGraph(s: Saved, g: Tensor) {
+      const [ga, gb] = graph(g, s);
+      return [ga && s.a.requiresGrad ? sumTo(ga, s.a.shape) : null, gb && s.b.requiresGrad ? sumTo(gb, s.b.shape) : null];
+    },
   });
 }
+
 
 /** Elementwise product into a new array (both operands at the output shape). */
 function times(x: FloatArray, y: FloatArray): FloatArray {
@@ -62,7 +71,7 @@ function times(x: FloatArray, y: FloatArray): FloatArray {
 }
 
 // d(a+b) = (g, g): the upstream gradient is passed through without a copy.
-const addOp = binaryOp('add', 'add', (g) => [g, g]);
+const addOp = binaryOp('add', 'add', (g) => [g, g], (g) => [g, g]);
 
 // d(a−b) = (g, −g)
 const subOp = binaryOp('sub', 'sub', (g, s) => {
@@ -70,13 +79,13 @@ const subOp = binaryOp('sub', 'sub', (g, s) => {
   const nb = allocateLike(g, g.length);
   for (let i = 0; i < g.length; i++) nb[i] = -g[i]!;
   return [g, nb];
-});
+}, (g, s) => [g, s.b.requiresGrad ? neg(g) : null]);
 
 // d(a·b) = (g·b, g·a)
 const mulOp = binaryOp('mul', 'mul', (g, s, shape) => [
   s.a.requiresGrad ? times(g, expanded(s.b, shape)) : null,
   s.b.requiresGrad ? times(g, expanded(s.a, shape)) : null,
-]);
+], (g, s) => [s.a.requiresGrad ? mul(g, s.b) : null, s.b.requiresGrad ? mul(g, s.a) : null]);
 
 // d(a/b) = (g/b, −g·a/b² = −g·out/b)
 const divOp = binaryOp('div', 'div', (g, s, shape) => {
@@ -90,6 +99,9 @@ const divOp = binaryOp('div', 'div', (g, s, shape) => {
     if (gb) gb[i] = -q * out[i]!;
   }
   return [ga, gb];
+}, (g, s) => {
+  const q = div(g, s.b);
+  return [q, s.b.requiresGrad ? neg(mul(q, s.out)) : null];
 });
 
 // d(aᵇ) = (g·b·a^{b−1}, g·aᵇ·ln a); the exponent's gradient is 0 where a = 0 and b ≥ 0 (PyTorch).
@@ -103,6 +115,16 @@ const powOp = binaryOp('pow', 'pow', (g, s, shape) => {
     const av = a[i]!, bv = b[i]!;
     if (ga) ga[i] = bv === 0 ? 0 : g[i]! * bv * Math.pow(av, bv - 1);
     if (gb) gb[i] = av === 0 && bv >= 0 ? 0 : g[i]! * out[i]! * Math.log(av);
+  }
+  return [ga, gb];
+}, (g, s) => {
+  // Same zero conventions; the masked-off branches are computed on safe values so their derivatives stay finite.
+  const bZero = eq(s.b, 0);
+  const ga = s.a.requiresGrad ? where(bZero, 0, mul(g, mul(s.b, powTensor(s.a, sub(s.b, 1))))) : null;
+  let gb: Tensor | null = null;
+  if (s.b.requiresGrad) {
+    const aZero = mul(eq(s.a, 0), ge(s.b, 0));
+    gb = where(aZero, 0, mul(g, mul(s.out, log(where(aZero, 1, s.a)))));
   }
   return [ga, gb];
 });
@@ -125,8 +147,18 @@ function extremumGrad(wantMax: boolean) {
     return [ga, gb];
   };
 }
-const maximumOp = binaryOp('maximum', 'maximum', extremumGrad(true));
-const minimumOp = binaryOp('minimum', 'minimum', extremumGrad(false));
+/** The same routing as constant masks: 1 where an operand wins, ½ on ties. */
+function extremumGraph(wantMax: boolean): GraphGrad {
+  return (g, s) => {
+    const wins = wantMax ? gt(s.a, s.b) : lt(s.a, s.b);
+    const ties = mul(eq(s.a, s.b), 0.5);
+    const ma = add(wins, ties);
+    const mb = sub(sub(1, wins), ties);
+    return [mul(g, ma), mul(g, mb)];
+  };
+}
+const maximumOp = binaryOp('maximum', 'maximum', extremumGrad(true), extremumGraph(true));
+const minimumOp = binaryOp('minimum', 'minimum', extremumGrad(false), extremumGraph(false));
 
 /** a + b with broadcasting. */
 export const add = (a: TensorLike, b: TensorLike): Tensor => binaryArgs('add', addOp, a, b);
@@ -186,7 +218,7 @@ const whereOp = defineOp({
     const out = allocate(dtype, size);
     for (let i = 0; i < size; i++) out[i] = c[i] !== 0 ? av[i]! : bv[i]!;
     // The condition's values and the operands' shapes are all backward needs.
-    return { out: wrap(out, shape), saved: { c, a: { shape: a.shape }, b: { shape: b.shape }, shape } };
+    return { out: wrap(out, shape), saved: { c, cond, a: { shape: a.shape }, b: { shape: b.shape }, shape } };
   },
   backward({ c, a, b, shape }, g) {
     const gd = floatData(g);
@@ -197,6 +229,9 @@ const whereOp = defineOp({
       else gb[i] = gd[i]!;
     }
     return [null, reduceTo(ga, shape, a), reduceTo(gb, shape, b)];
+  },
+  backwardGraph({ cond, a, b }, g) {
+    return [null, sumTo(where(cond, g, 0), a.shape), sumTo(where(cond, 0, g), b.shape)];
   },
 });
 

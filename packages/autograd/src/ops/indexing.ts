@@ -1,6 +1,7 @@
 /** Integer indexing: index_select, embedding lookup and gather, with scatter-add backward. */
 import { allocate, formatShape, kernels } from '../backend/index.js';
 import { DTypeError, IndexError, ShapeError } from '../errors.js';
+import type { GradList } from '../op.js';
 import { defineOp } from '../op.js';
 import { Tensor } from '../tensor.js';
 import { assertFloat, assertTensor, blocks, normalizeDim } from './util.js';
@@ -39,6 +40,29 @@ const gatherDimOp = defineOp({
     kernels.scatterAddAlong(g.data, outer, n, inner, idx, gx);
     return [new Tensor(gx, shape)];
   },
+  backwardGraph({ shape, dim, idx }, g): GradList {
+    return [scatterAlongOp(g, shape, dim, idx)];
+  },
+});
+
+/** The adjoint of indexSelect as an op of its own (its gradient is indexSelect again), for recorded backward passes. */
+const scatterAlongOp = defineOp({
+  name: 'indexAdd',
+  forward(g: Tensor, shape: readonly number[], dim: number, idx: Int32Array) {
+    const [outer, n, inner] = blocks(shape, dim);
+    const out = allocate(g.dtype, outer * n * inner);
+    kernels.scatterAddAlong(g.data, outer, n, inner, idx, out);
+    return { out: new Tensor(out, [...shape]), saved: { dim, idx, gShape: g.shape } };
+  },
+  backward({ dim, idx, gShape }, grad) {
+    const [outer, n, inner] = blocks(grad.shape, dim);
+    const out = allocate(grad.dtype, outer * idx.length * inner);
+    kernels.gatherAlong(grad.data, outer, n, inner, idx, out);
+    return [new Tensor(out, [...gShape])];
+  },
+  backwardGraph({ dim, idx, gShape }, grad): GradList {
+    return [gatherDimOp(grad, dim, idx, [...gShape])];
+  },
 });
 
 /** Picks entries along `dim` by a 1-D list of indices (torch.index_select). */
@@ -60,18 +84,39 @@ export function embedding(weight: Tensor, ids: IndexLike): Tensor {
   return gatherDimOp(weight, 0, idx, [...shape, weight.shape[1]!]);
 }
 
-const gatherOp = defineOp({
-  name: 'gather',
-  forward(x: Tensor, dim: number, idx: Int32Array, idxShape: number[]) {
-    const out = allocate(x.dtype, idx.length);
-    const pos = gatherPositions(x.shape, dim, idx, idxShape);
-    for (let i = 0; i < idx.length; i++) out[i] = x.data[pos[i]!]!;
-    return { out: new Tensor(out, idxShape), saved: { shape: x.shape, dtype: x.dtype, size: x.size, pos } };
+/** out[pos[i]] += g[i] into zeros of `shape`: the adjoint of gather by flat positions; its gradient is the gather again. */
+const scatterFlatOp = defineOp({
+  name: 'scatterAdd',
+  forward(g: Tensor, shape: readonly number[], pos: Int32Array) {
+    const out = allocate(g.dtype, shape.reduce((p, d) => p * d, 1));
+    for (let i = 0; i < pos.length; i++) out[pos[i]!] += g.data[i]!;
+    return { out: new Tensor(out, [...shape]), saved: { pos, gShape: g.shape } };
   },
-  backward({ shape, dtype, size, pos }, g) {
-    const gx = allocate(dtype, size);
+  backward({ pos, gShape }, grad) {
+    const out = allocate(grad.dtype, pos.length);
+    for (let i = 0; i < pos.length; i++) out[i] = grad.data[pos[i]!]!;
+    return [new Tensor(out, [...gShape])];
+  },
+  backwardGraph({ pos, gShape }, grad): GradList {
+    return [takeFlatOp(grad, pos, gShape)];
+  },
+});
+
+/** out[i] = x[pos[i]]: gather by flat positions (torch.gather once the positions are known; the adjoint of scatterFlatOp). */
+const takeFlatOp = defineOp({
+  name: 'gather',
+  forward(x: Tensor, pos: Int32Array, outShape: readonly number[]) {
+    const out = allocate(x.dtype, pos.length);
+    for (let i = 0; i < pos.length; i++) out[i] = x.data[pos[i]!]!;
+    return { out: new Tensor(out, [...outShape]), saved: { shape: x.shape, pos } };
+  },
+  backward({ shape, pos }, g) {
+    const gx = allocate(g.dtype, shape.reduce((p, d) => p * d, 1));
     for (let i = 0; i < pos.length; i++) gx[pos[i]!] += g.data[i]!;
-    return [new Tensor(gx, shape)];
+    return [new Tensor(gx, [...shape])];
+  },
+  backwardGraph({ shape, pos }, g): GradList {
+    return [scatterFlatOp(g, shape, pos)];
   },
 });
 
@@ -102,5 +147,5 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     if (i !== d && s > x.shape[i]!) throw new ShapeError('gather', `index ${formatShape(index.shape)} is larger than input ${formatShape(x.shape)} at dim ${i}`);
   });
   const { idx } = toIndices('gather', index, x.shape[d]!);
-  return gatherOp(x, d, idx, [...index.shape]);
+  return takeFlatOp(x, gatherPositions(x.shape, d, idx, index.shape), [...index.shape]);
 }

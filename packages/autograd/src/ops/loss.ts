@@ -8,7 +8,7 @@ import { DTypeError, IndexError, ShapeError, ValueError } from '../errors.js';
 import { defineOp } from '../op.js';
 import { Tensor } from '../tensor.js';
 import { logSoftmax } from './activation.js';
-import { abs, square } from './unary.js';
+import { abs, neg, sigmoid, softplus, square } from './unary.js';
 import { add, div, mul, sub, where, lt } from './elementwise.js';
 import { mean, sum } from './reduce.js';
 import { gather } from './indexing.js';
@@ -115,6 +115,15 @@ const bceLogitsOp = defineOp({
       if (gt) gt[i] = gd[i]! * (-v + (p - 1) * (Math.log1p(Math.exp(-Math.abs(v))) + Math.max(-v, 0)));
     }
     return [wrap(gx, x.shape), gt && wrap(gt, t.shape), null];
+  },
+  // The same in recorded ops: dℓ/dx = (1 − t) − w·σ(−x), dℓ/dt = −x + (pw − 1)·softplus(−x).
+  backwardGraph({ x, t, pw, C }, g) {
+    const pwT = pw ? wrap(pw, [C]) : null;
+    const w = pwT ? add(mul(sub(pwT, 1), t), 1) : null;
+    const sigNeg = sigmoid(neg(x));
+    const gx = mul(g, sub(sub(1, t), w ? mul(w, sigNeg) : sigNeg));
+    const gt = t.requiresGrad ? mul(g, pwT ? add(neg(x), mul(sub(pwT, 1), softplus(neg(x)))) : neg(x)) : null;
+    return [gx, gt, null];
   },
 });
 

@@ -13,6 +13,7 @@ import type { FloatArray } from '../backend/index.js';
 import { allocate, formatShape, kernels } from '../backend/index.js';
 import { ShapeError } from '../errors.js';
 import { defineMultiOp } from '../op.js';
+import { lstmSequenceComposite } from './recurrent-composite.js';
 import type { Tensor } from '../tensor.js';
 import { assertFloat, assertSameDType, floatData, wrap } from './util.js';
 import { checkOptions, optionalBoolean } from '../validate.js';
@@ -28,6 +29,8 @@ interface SeqLayout {
 
 const lstmSequenceOp = defineMultiOp({
   name: 'lstmSequence',
+  // Higher-order gradients replay the step-by-step composite (same math) from the saved arguments.
+  composite: lstmSequenceComposite,
   forward(proj: Tensor, h0: Tensor, c0: Tensor, whh: Tensor, batchFirst: boolean, reverse: boolean) {
     for (const [name, t] of [['proj', proj], ['h0', h0], ['c0', c0], ['weight_hh', whh]] as const) {
       assertFloat('lstmSequence', name, t);

@@ -8,9 +8,12 @@
 import type { FloatArray } from '../backend/index.js';
 import { allocate, formatShape, kernels, sizeOf, stridesOf } from '../backend/index.js';
 import { ShapeError } from '../errors.js';
+import type { GradList } from '../op.js';
 import { defineOp } from '../op.js';
 import type { Tensor } from '../tensor.js';
 import { assertFloat, assertSameDType, broadcastOrThrow, floatData, wrap } from './util.js';
+import { sum, sumTo } from './reduce.js';
+import { reshape, transpose } from './shape.js';
 
 interface Plan {
   M: number;
@@ -87,6 +90,16 @@ const matmulOp = defineOp({
     }
     return [ga && wrap(ga, p.aShape), gb && wrap(gb, p.bShape)];
   },
+  // The same products in recorded ops, with 1-D operands promoted and broadcast batch dims summed back.
+  backwardGraph({ a, b, p }, g): GradList {
+    const { M, K, N, batch } = p;
+    const a2 = a.ndim === 1 ? reshape(a, [1, K]) : a;
+    const b2 = b.ndim === 1 ? reshape(b, [K, 1]) : b;
+    const g2 = reshape(g, [...batch, M, N]);
+    const ga = a.requiresGrad ? reshape(sumTo(matmulOp(g2, transpose(b2, -2, -1)), a2.shape), a.shape) : null;
+    const gb = b.requiresGrad ? reshape(sumTo(matmulOp(transpose(a2, -2, -1), g2), b2.shape), b.shape) : null;
+    return [ga, gb];
+  },
 });
 
 /** Matrix product with torch.matmul semantics (dot, matrix-vector, batched, broadcast batch). */
@@ -139,6 +152,14 @@ const linearOp = defineOp({
       kernels.gemm({ transA: false, transB: false, M: 1, N: outF, K: rows, a: ones, aOffset: 0, b: gd, bOffset: 0, c: gbias, cOffset: 0, accumulate: false });
     }
     return [gx && wrap(gx, x.shape), gw && wrap(gw, weight.shape), gbias && wrap(gbias, [outF])];
+  },
+  backwardGraph({ x, weight, bias, rows, inF, outF }, g): GradList {
+    const g2 = reshape(g, [rows, outF]);
+    return [
+      x.requiresGrad ? reshape(matmulOp(g2, weight), x.shape) : null,
+      weight.requiresGrad ? matmulOp(transpose(g2, 0, 1), reshape(x, [rows, inF])) : null,
+      bias && bias.requiresGrad ? sum(g2, 0) : null,
+    ];
   },
 });
 

@@ -10,9 +10,9 @@ import { Tensor } from '../tensor.js';
 import { checkOptions, describeValue, optionalBoolean, requireNumber } from '../validate.js';
 import { defineOp } from '../op.js';
 import { noGrad } from '../tape.js';
-import { add, div, mul, sub } from './elementwise.js';
-import { reshape } from './shape.js';
-import { exp, log, sqrt } from './unary.js';
+import { add, div, mul, ne, sub, where } from './elementwise.js';
+import { expand, reshape } from './shape.js';
+import { abs, exp, log, powScalar, sign, sqrt } from './unary.js';
 import { assertFloat, blocks, floatData, normalizeDim, normalizeDims, reducedShape, wrap } from './util.js';
 
 /** Options of the reductions: which dims (default all) and whether to keep them as size 1. */
@@ -70,7 +70,23 @@ const sumOp = defineOp({
   backward({ shape, dtype, keepShape }, g) {
     return [wrap(kernels.broadcastTo(floatData(g), keepShape, shape, allocate(dtype, sizeOf(shape))), shape)];
   },
+  backwardGraph({ shape, keepShape }, g) {
+    return [expand(reshape(g, keepShape), shape)];
+  },
 });
+
+/**
+ * `g` summed back to `shape` under NumPy broadcasting (leading dims summed
+ * away, size-1 dims summed with keepdim): the adjoint of broadcasting, in
+ * recorded ops, for differentiable backward passes.
+ */
+export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
+  if (g.ndim === shape.length && g.shape.every((d, i) => d === shape[i])) return g;
+  const lead = g.ndim - shape.length;
+  const dims: number[] = [];
+  for (let i = 0; i < g.ndim; i++) if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) dims.push(i);
+  return reshape(dims.length > 0 ? sumOp(g, { dim: dims, keepdim: true }) : g, shape);
+}
 
 /** Sum over `dim` (all dims by default): `sum(x)`, `sum(x, 1)`, `sum(x, [0, 2], true)`, `sum(x, { dim: 1, keepdim: true })`. */
 export function sum(x: Tensor, dim?: DimArg | ReduceOptions, keepdim?: boolean): Tensor {
@@ -126,6 +142,20 @@ function extremumOp(name: 'max' | 'min', wantMax: boolean) {
           for (let i = 0; i < inner; i++) gx[(o * n + index[o * inner + i]!) * inner + i] = gd[o * inner + i]!;
       }
       return [wrap(gx, shape)];
+    },
+    // g routed by the same selection, as a constant 0/1 (or 1/ties) mask: the selection is piecewise constant.
+    backwardGraph({ x, shape, dim, index, value }, g) {
+      const mask = allocate(g.dtype as 'float64', sizeOf(shape));
+      if (index === null) {
+        const xd = floatData(x!);
+        let ties = 0;
+        for (let i = 0; i < xd.length; i++) if (xd[i] === value) ties++;
+        for (let i = 0; i < xd.length; i++) if (xd[i] === value) mask[i] = 1 / ties;
+        return [mul(g, wrap(mask, shape))];
+      }
+      const [outer, n, inner] = blocks(shape, dim);
+      for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) mask[(o * n + index[o * inner + i]!) * inner + i] = 1;
+      return [mul(reshape(g, reducedShape(shape, [dim], true)), wrap(mask, shape))];
     },
   });
 }
@@ -295,6 +325,27 @@ const normOp = defineOp({
       }
     }
     return [wrap(gx, x.shape)];
+  },
+  // The same formulas in recorded ops; ‖x‖ is the recorded output, masked to 0 where it is 0.
+  backwardGraph({ x, p, keepShape, norm }, g, out) {
+    const ge = reshape(g, keepShape);
+    const n = reshape(out, keepShape);
+    const nonzero = ne(n, 0);
+    const safe = where(nonzero, n, 1);
+    if (p === 1) return [mul(ge, sign(x))];
+    if (p === 2) return [mul(mul(ge, div(x, safe)), nonzero)];
+    if (p === Infinity) {
+      const xd = floatData(x);
+      const ne_ = kernels.broadcastTo(norm, keepShape, x.shape);
+      const counts = allocate('float64', norm.length);
+      const slot = slotIndex(keepShape, x.shape);
+      for (let i = 0; i < xd.length; i++) if (Math.abs(xd[i]!) === ne_[i]) counts[slot[i]!]++;
+      const mask = allocate(x.dtype as 'float64', x.size);
+      for (let i = 0; i < xd.length; i++) if (Math.abs(xd[i]!) === ne_[i] && ne_[i] !== 0) mask[i] = Math.sign(xd[i]!) / counts[slot[i]!]!;
+      return [mul(ge, wrap(mask, x.shape))];
+    }
+    // g·sign(x)|x|^{p−1} / ‖x‖^{p−1}
+    return [mul(div(mul(ge, mul(sign(x), powScalar(abs(x), p - 1))), powScalar(safe, p - 1)), nonzero)];
   },
 });
 

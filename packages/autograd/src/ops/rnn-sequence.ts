@@ -9,6 +9,7 @@ import type { FloatArray } from '../backend/index.js';
 import { allocate, formatShape, kernels } from '../backend/index.js';
 import { ShapeError } from '../errors.js';
 import { defineMultiOp } from '../op.js';
+import { gruSequenceComposite, rnnSequenceComposite } from './recurrent-composite.js';
 import type { Tensor } from '../tensor.js';
 import { assertFloat, assertSameDType, floatData, wrap } from './util.js';
 import { checkOptions, optionalBoolean, optionalChoice } from '../validate.js';
@@ -42,6 +43,8 @@ function layout(op: string, gates: number, proj: Tensor, h0: Tensor, whh: Tensor
 
 const rnnSequenceOp = defineMultiOp({
   name: 'rnnSequence',
+  // Higher-order gradients replay the step-by-step composite (same math) from the saved arguments.
+  composite: rnnSequenceComposite,
   forward(proj: Tensor, h0: Tensor, whh: Tensor, relu: boolean, batchFirst: boolean, reverse: boolean) {
     const L = layout('rnnSequence', 1, proj, h0, whh, null, batchFirst, reverse);
     const { T, B, H } = L;
@@ -66,6 +69,8 @@ const rnnSequenceOp = defineMultiOp({
 
 const gruSequenceOp = defineMultiOp({
   name: 'gruSequence',
+  // Higher-order gradients replay the step-by-step composite (same math) from the saved arguments.
+  composite: gruSequenceComposite,
   forward(proj: Tensor, h0: Tensor, whh: Tensor, bhh: Tensor | null, batchFirst: boolean, reverse: boolean) {
     const L = layout('gruSequence', 3, proj, h0, whh, bhh, batchFirst, reverse);
     const { T, B, H, G } = L;

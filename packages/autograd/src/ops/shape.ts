@@ -6,11 +6,13 @@
 import type { DType, FloatDType } from '../backend/index.js';
 import { allocate, formatShape, kernels, sizeOf } from '../backend/index.js';
 import { DTypeError, IndexError, ShapeError, ValueError } from '../errors.js';
+import type { GradList } from '../op.js';
 import { defineMultiOp, defineOp } from '../op.js';
 import { SliceGradient } from '../tape.js';
 import { Tensor } from '../tensor.js';
 import { assertFloat, assertSameDType, assertShapeArg, assertTensor, floatData, normalizeDim, wrap } from './util.js';
 import { describeValue } from '../validate.js';
+import { sumTo } from './reduce.js';
 
 /** Resolves one -1 in a requested shape and checks the element count. */
 function resolveShape(op: string, from: readonly number[], to: readonly number[]): number[] {
@@ -36,6 +38,9 @@ const reshapeOp = defineOp({
   },
   backward(inShape, g) {
     return [new Tensor(g.data, inShape)];
+  },
+  backwardGraph(inShape, g): GradList {
+    return [reshapeOp(g, inShape, 'reshape')];
   },
 });
 
@@ -94,6 +99,11 @@ const permuteOp = defineOp({
     perm.forEach((p, i) => (inverse[p] = i));
     return [new Tensor(kernels.permute(g.data, g.shape, inverse), inverse.map((p) => g.shape[p]!))];
   },
+  backwardGraph(perm, g): GradList {
+    const inverse = new Array<number>(perm.length);
+    perm.forEach((p, i) => (inverse[p] = i));
+    return [permuteOp(g, inverse)];
+  },
 });
 
 /** Reorders dims: out.shape[i] = x.shape[dims[i]]. */
@@ -122,7 +132,36 @@ const sliceOp = defineOp({
   backward({ dim, start, step }, g) {
     return [new SliceGradient(dim, start, step, g)];
   },
+  // The same, with g a recorded tensor: the recorded walk places it with embedSlice.
+  backwardGraph({ dim, start, step }, g): GradList {
+    return [new SliceGradient(dim, start, step, g)];
+  },
 });
+
+const embedSliceOp = defineOp({
+  name: 'embedSlice',
+  forward(g: Tensor, shape: readonly number[], dim: number, start: number, step: number) {
+    const out = allocate(g.dtype, sizeOf(shape));
+    kernels.sliceAssign(out, shape, dim, start, step, g.data, g.shape);
+    return { out: new Tensor(out, [...shape]), saved: { dim, start, step, len: g.shape[dim]! } };
+  },
+  backward({ dim, start, step, len }, grad) {
+    return [new Tensor(kernels.sliceCopy(grad.data, grad.shape, dim, start, len, step), sliceShape(grad.shape, dim, len))];
+  },
+  backwardGraph({ dim, start, step, len }, grad): GradList {
+    return [sliceOp(grad, dim, start, len, step)];
+  },
+});
+
+/**
+ * A tensor of `shape` that is zero except the region along `dim` starting at
+ * `start` with stride `step`, which holds `g` (the adjoint of slice: where a
+ * slice's gradient lands in its input). Differentiable; used by recorded
+ * backward passes.
+ */
+export function embedSlice(g: Tensor, shape: readonly number[], dim: number, start: number, step: number): Tensor {
+  return embedSliceOp(g, shape, dim, start, step);
+}
 
 function sliceShape(shape: readonly number[], dim: number, len: number): number[] {
   const s = [...shape];
@@ -182,6 +221,9 @@ const expandOp = defineOp({
   backward({ inShape, shape }, g) {
     return [wrap(kernels.sumToShape(floatData(g), shape, inShape), inShape)];
   },
+  backwardGraph({ inShape }, g): GradList {
+    return [sumTo(g, inShape)];
+  },
 });
 
 /** Broadcasts x to `shape` (−1 keeps a size); copies, and sums the gradient back. */
@@ -220,6 +262,14 @@ const catOp = defineOp({
     let offset = 0;
     return shapes.map((s) => {
       const part = new Tensor(kernels.sliceCopy(g.data, g.shape, dim, offset, s[dim]!, 1), s);
+      offset += s[dim]!;
+      return part;
+    });
+  },
+  backwardGraph({ shapes, dim }, g): GradList {
+    let offset = 0;
+    return shapes.map((s) => {
+      const part = sliceOp(g, dim, offset, s[dim]!, 1);
       offset += s[dim]!;
       return part;
     });
@@ -267,6 +317,9 @@ const unbindOp = defineMultiOp({
     const pieceShape = shape.map((d, i) => (i === dim ? 1 : d));
     grads.forEach((g, i) => kernels.sliceAssign(gx, shape, dim, i, 1, g.data, pieceShape));
     return [new Tensor(gx, shape)];
+  },
+  backwardGraph({ dim }, grads): GradList {
+    return [catOp(grads.map((g) => unsqueeze(g, dim)), dim)];
   },
 });
 
@@ -321,6 +374,9 @@ const castOp = defineOp({
     const gx = allocate(from, g.size);
     gx.set(g.data);
     return [new Tensor(gx, g.shape)];
+  },
+  backwardGraph(from, g): GradList {
+    return [castOp(g, from)];
   },
 });
 

@@ -10,6 +10,7 @@ import { defineOp } from '../op.js';
 import type { Tensor } from '../tensor.js';
 import { checkOptions, describeValue, optionalChoice } from '../validate.js';
 import { assertFiniteNumber, assertFloat, floatData, wrap } from './util.js';
+import { UNARY_GRAPH } from './unary-graph.js';
 
 /** Builds the op for one entry of the unary kernel table. */
 function unaryOp(kernel: UnaryOp, name: string = kernel): (x: Tensor, p0?: number, p1?: number) => Tensor {
@@ -28,6 +29,9 @@ function unaryOp(kernel: UnaryOp, name: string = kernel): (x: Tensor, p0?: numbe
       const gx = allocate(x.dtype as 'float32', x.size);
       kernels.unary[kernel].backward!(floatData(g), floatData(x), floatData(y), gx, p0, p1);
       return [wrap(gx, x.shape)];
+    },
+    backwardGraph({ x, y, p0, p1 }, g) {
+      return [UNARY_GRAPH[kernel](g, x, y, p0, p1)];
     },
   });
 }

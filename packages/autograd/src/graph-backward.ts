@@ -1,0 +1,107 @@
+/**
+ * The recorded backward walk: what `backward({ createGraph: true })`,
+ * `gradients(..., { createGraph: true })` and nested `grad(grad(f))` run.
+ *
+ * The walk is the same reverse sweep over the roots' tape as the fast path
+ * in tape.ts, with three differences that make its results differentiable:
+ * it runs with recording on; each record's gradient comes from its
+ * `backwardGraph` (the op's gradient written in recorded tensor ops, or a
+ * replay of its composite twin); and gradients are summed with the recorded
+ * `add`, never in place. The fast path is untouched: first-order training
+ * never comes here. The graph is kept (createGraph implies retainGraph, as
+ * in PyTorch), since the gradients it returns still point into it.
+ */
+import { formatShape, sameShape } from './backend/index.js';
+import { GraphError, HigherOrderGradientError, ShapeError, TapegradError } from './errors.js';
+import { zerosLike } from './creation.js';
+import { add } from './ops/elementwise.js';
+import { embedSlice } from './ops/shape.js';
+import type { TapeRecord } from './tape.js';
+import { SliceGradient, checkAnomaly, collectTape, enableGrad, freedError, installGraphWalk, pruneToInputs } from './tape.js';
+import { Tensor } from './tensor.js';
+
+/** Runs a tensor's gradient hooks on its complete (recorded) gradient. */
+function applyHooks(t: Tensor, g: Tensor): Tensor {
+  if (!t.hooks || t.hooks.length === 0) return g;
+  for (const hook of t.hooks.slice()) {
+    const replaced = hook(g);
+    if (replaced instanceof Tensor) {
+      if (!sameShape(replaced.shape, t.shape) || replaced.dtype !== t.dtype) {
+        throw new ShapeError('registerHook', `hook returned a ${replaced.dtype} ${formatShape(replaced.shape)} gradient for a ${t.dtype} ${formatShape(t.shape)} tensor`);
+      }
+      g = replaced;
+    }
+  }
+  return g;
+}
+
+/** Gradients by tensor id, with the tensor they belong to. */
+type GradMap = Map<number, { tensor: Tensor; grad: Tensor }>;
+
+function accumulate(grads: GradMap, t: Tensor, g: Tensor): void {
+  const previous = grads.get(t.id);
+  grads.set(t.id, { tensor: t, grad: previous ? add(previous.grad, g) : g });
+}
+
+function noGraphError(rec: TapeRecord): HigherOrderGradientError {
+  return new HigherOrderGradientError(
+    rec.op,
+    `'${rec.op}' has no differentiable backward, so a recorded backward pass (createGraph, nested grad) cannot go through it. For a custom op, give its spec a backwardGraph (its gradient in tensor ops) or a composite (its forward in other ops).`,
+  );
+}
+
+function walk(roots: readonly Tensor[], rootGrads: readonly Tensor[], options: { inputs?: readonly Tensor[]; op: string }): (Tensor | null)[] {
+  const { op } = options;
+  const capture = options.inputs ? new Set(options.inputs.map((t) => t.id)) : null;
+  const grads: GradMap = new Map();
+  return enableGrad(() => {
+    roots.forEach((root, i) => {
+      if (!root.requiresGrad) throw new GraphError(op, 'tensor does not require grad and has no grad function; call requiresGrad_() on a leaf or compute it from one');
+      accumulate(grads, root, rootGrads[i]!);
+    });
+    const full = collectTape(roots);
+    const tape = capture ? pruneToInputs(full, capture) : full;
+    const retained: [Tensor, Tensor][] = [];
+    for (const rec of tape) {
+      if (!rec.outputs.some((out) => grads.has(out.id))) continue;
+      if (rec.backward === null) throw freedError(rec);
+      if (rec.backwardGraph === null) throw noGraphError(rec);
+      const outGrads = rec.outputs.map((out) => {
+        const entry = grads.get(out.id);
+        if (!entry) return zerosLike(out);
+        const hooked = applyHooks(out, entry.grad);
+        if (out.retainsGrad && !capture) retained.push([out, hooked]);
+        if (capture?.has(out.id)) grads.set(out.id, { tensor: out, grad: hooked });
+        else grads.delete(out.id);
+        return hooked;
+      });
+      const inGrads = rec.backwardGraph(outGrads);
+      for (let i = 0; i < rec.inputs.length; i++) {
+        const input = rec.inputs[i]!;
+        const raw = inGrads[i];
+        if (!raw || !input.requiresGrad) continue;
+        const g = raw instanceof SliceGradient ? embedSlice(raw.grad, input.shape, raw.dim, raw.start, raw.step) : raw;
+        if (!sameShape(g.shape, input.shape)) throw new ShapeError(rec.op, `differentiable backward returned a gradient of shape ${formatShape(g.shape)} for input ${i} of shape ${formatShape(input.shape)}`);
+        if (g.dtype !== input.dtype) throw new TapegradError(rec.op, `differentiable backward returned a ${g.dtype} gradient for ${input.dtype} input ${i}`);
+        checkAnomaly(rec.op, `backward (gradient of input ${i})`, g);
+        accumulate(grads, input, g);
+      }
+    }
+    if (capture) {
+      return options.inputs!.map((t) => {
+        const entry = grads.get(t.id);
+        if (!entry) return null;
+        return t.isLeaf ? applyHooks(t, entry.grad) : entry.grad;
+      });
+    }
+    // Hooks first: a hook that throws leaves every .grad as it was.
+    const leaves: [Tensor, Tensor][] = [];
+    for (const { tensor, grad } of grads.values()) if (tensor.isLeaf) leaves.push([tensor, applyHooks(tensor, grad)]);
+    // Commit out of place: .grad becomes a recorded tensor (PyTorch does the same under create_graph).
+    for (const [t, g] of retained) t.grad = t.grad ? add(t.grad, g) : g;
+    for (const [t, g] of leaves) t.grad = t.grad ? add(t.grad, g) : g;
+    return [];
+  });
+}
+
+installGraphWalk(walk);
