@@ -91,15 +91,17 @@ type GradResult<O extends GradOptions> = O extends { argnums: readonly number[] 
  * (the caller's tensor and graph are untouched), or — when the argument
  * depends on what an enclosing grad is differentiating — a recorded view of
  * it, so the enclosing gradient flows through this one (grad(grad(f))).
+ * `keepGraph` (the helpers' createGraph) views any argument that requires
+ * grad, so results stay differentiable with respect to the caller's tensors.
  */
-export function prepare(fnName: string, args: readonly unknown[], argnums: readonly number[]): unknown[] {
+export function prepare(fnName: string, args: readonly unknown[], argnums: readonly number[], keepGraph = false): unknown[] {
   const prepared = [...args];
   for (const i of argnums) {
     if (!Number.isInteger(i) || i < 0 || i >= args.length) throw new ValueError(fnName, `argnums ${describeValue(i)} is out of range for ${args.length} argument(s)`);
     const a = args[i];
     if (!(a instanceof Tensor)) throw new ValueError(fnName, `argument ${i} must be a Tensor to differentiate it, got ${describeValue(a)}`);
     if (a.dtype === 'int32') throw new ValueError(fnName, `argument ${i} is int32; only float tensors can be differentiated`);
-    prepared[i] = reachesOuterInputs([a]) ? reshape(a, a.shape) : a.detach().requiresGrad_(true);
+    prepared[i] = (keepGraph && a.requiresGrad) || reachesOuterInputs([a]) ? reshape(a, a.shape) : a.detach().requiresGrad_(true);
   }
   return prepared;
 }

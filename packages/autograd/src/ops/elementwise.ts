@@ -119,8 +119,9 @@ const powOp = binaryOp('pow', 'pow', (g, s, shape) => {
   return [ga, gb];
 }, (g, s) => {
   // Same zero conventions; the masked-off branches are computed on safe values so their derivatives stay finite.
-  const bZero = eq(s.b, 0);
-  const ga = s.a.requiresGrad ? where(bZero, 0, mul(g, mul(s.b, powTensor(s.a, sub(s.b, 1))))) : null;
+  // 0·a^{−1} is only undefined at a = b = 0; elsewhere b·a^{b−1} stays unmasked so its b-derivative survives at b = 0.
+  const bothZero = mul(eq(s.b, 0), eq(s.a, 0));
+  const ga = s.a.requiresGrad ? where(bothZero, 0, mul(g, mul(s.b, powTensor(where(bothZero, 1, s.a), sub(s.b, 1))))) : null;
   let gb: Tensor | null = null;
   if (s.b.requiresGrad) {
     const aZero = mul(eq(s.a, 0), ge(s.b, 0));

@@ -71,7 +71,7 @@ export const UNARY_GRAPH: Record<UnaryOp, UnaryGraph> = {
   // σ(βx) below the threshold, 1 above it (the linear part)
   softplus: (g, x, _y, beta, threshold) => {
     const bx = mul(x, beta);
-    return mul(g, where(gt(bx, threshold), 1, sigmoid(bx)));
+    return where(gt(bx, threshold), g, mul(g, sigmoid(bx)));
   },
   gelu: (g, x) => mul(g, add(normalCdfOp(x), mul(x, normalPdf(x)))),
   // d/dx ½x(1 + t), t = tanh(u), u = √(2/π)(x + 0.044715x³): ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²)
@@ -80,7 +80,7 @@ export const UNARY_GRAPH: Record<UnaryOp, UnaryGraph> = {
     const du = mul(add(mul(square(x), 3 * 0.044715), 1), SQRT_2_OVER_PI);
     return mul(g, add(mul(add(t, 1), 0.5), mul(mul(mul(x, 0.5), sub(1, square(t))), du)));
   },
-  leakyRelu: (g, x, _y, slope) => mul(g, where(gt(x, 0), 1, slope)),
+  leakyRelu: (g, x, _y, slope) => mul(g, add(mul(gt(x, 0), 1 - slope), slope)),
   // x > 0: 1; else y + α (y is recorded, so the second derivative αeˣ follows)
   elu: (g, x, y, alpha) => mul(g, where(gt(x, 0), 1, add(y, alpha))),
   powScalar: (g, x, _y, p) => (p === 0 ? mul(g, 0) : mul(g, mul(powScalar(x, p - 1), p))),

@@ -12,7 +12,7 @@ import { TapegradError } from '../errors.js';
 import { gradients } from '../functional.js';
 import { randn } from '../creation.js';
 import { Generator } from '../random.js';
-import { noGrad } from '../tape.js';
+import { enableGrad, noGrad } from '../tape.js';
 import { Tensor } from '../tensor.js';
 import { ValueError } from '../errors.js';
 import { checkOptions, describeValue, optionalBoolean, optionalNumber, requireFunction } from '../validate.js';
@@ -108,4 +108,61 @@ export function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckO
   const result: GradcheckResult = { passed: message === undefined, maxAbsError, ...(message ? { message } : {}) };
   if (!result.passed && raise) throw new GradcheckError('gradcheck', message!);
   return result;
+}
+
+/**
+ * gradgradcheck: checks second derivatives (torch.autograd.gradgradcheck).
+ * With a fixed random upstream u (seeded), the first-order map
+ *   G(x) = ∂Σ(f(x)·u)/∂x,   taken with createGraph
+ * is itself checked by gradcheck: its recorded gradient — a second
+ * derivative of f — against central differences of G. Inputs float64. A
+ * failure names the input and element, as gradcheck does.
+ */
+export function gradgradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckResult {
+  requireFunction('gradgradcheck', 'fn', fn);
+  if (!Array.isArray(inputs) || inputs.some((t) => !(t instanceof Tensor))) throw new ValueError('gradgradcheck', `inputs must be a list of tensors, got ${describeValue(inputs)}`);
+  checkOptions('gradgradcheck', options, ['eps', 'atol', 'rtol', 'seed', 'raiseException']);
+  const seed = optionalNumber('gradgradcheck', 'seed', options.seed, 0, { integer: true });
+  const atol = optionalNumber('gradgradcheck', 'atol', options.atol, 1e-5, { min: 0 });
+  const rtol = optionalNumber('gradgradcheck', 'rtol', options.rtol, 1e-3, { min: 0 });
+  const raise = optionalBoolean('gradgradcheck', 'raiseException', options.raiseException, true);
+  const checked = inputs.map((t, i) => (t.requiresGrad ? i : -1)).filter((i) => i >= 0);
+  if (checked.length === 0) throw new GradcheckError('gradgradcheck', 'no input requires grad');
+  const fresh = () => inputs.map((t) => (t.requiresGrad ? new Tensor(t.data.slice(), t.shape, true) : t));
+  // One upstream per output for every evaluation, so G is a fixed function of x.
+  const gen = new Generator(seed + 1);
+  const ups = asTensorList('gradgradcheck', noGrad(() => fn(...fresh()))).map((o) => randn(o.shape, { dtype: 'float64', generator: gen }));
+  const firstGrads = (xs: readonly Tensor[], createGraph: boolean): Tensor[] =>
+    enableGrad(() => {
+      const used = asTensorList('gradgradcheck', fn(...xs)).map((o, k) => [o, ups[k]!] as const).filter(([o]) => o.requiresGrad);
+      if (used.length === 0) return checked.map((i) => new Tensor(new Float64Array(xs[i]!.size), xs[i]!.shape));
+      return gradients(used.map(([o]) => o), checked.map((i) => xs[i]!), { gradOutputs: used.map(([, u]) => u), createGraph, allowUnused: true, materializeGrads: true });
+    });
+  const mismatch = firstOrderMismatch(firstGrads(fresh(), true), firstGrads(fresh(), false), checked, atol, rtol);
+  const result = gradcheck((...xs: Tensor[]) => firstGrads(xs, true), inputs, { ...options, raiseException: false });
+  const message = mismatch ?? (result.message && `second derivative: ${result.message}`);
+  const final: GradcheckResult = { passed: result.passed && !mismatch, maxAbsError: result.maxAbsError, ...(message ? { message } : {}) };
+  if (!final.passed && raise) throw new GradcheckError('gradgradcheck', message!);
+  return final;
+}
+
+/**
+ * The recorded first derivative must equal the one backward() computes: a
+ * recorded backward with wrong values would otherwise pass, since gradcheck
+ * of G only checks G against itself. Returns the first difference, described.
+ */
+function firstOrderMismatch(recorded: readonly Tensor[], fast: readonly Tensor[], checked: readonly number[], atol: number, rtol: number): string | undefined {
+  for (let k = 0; k < checked.length; k++) {
+    const a = recorded[k]!.data, b = fast[k]!.data;
+    for (let e = 0; e < a.length; e++) {
+      if (!(Math.abs(a[e]! - b[e]!) <= atol + rtol * Math.abs(b[e]!))) return `recorded first derivative of input ${checked[k]} (createGraph) at flat index ${e} is ${a[e]}, which differs from backward()'s ${b[e]}`;
+    }
+  }
+  return undefined;
+}
+
+function asTensorList(fn: string, r: Tensor | readonly Tensor[]): Tensor[] {
+  const list = r instanceof Tensor ? [r] : Array.isArray(r) ? [...r] : null;
+  if (!list || list.some((o) => !(o instanceof Tensor) || o.dtype === 'int32')) throw new ValueError(fn, `fn must return a float tensor or a list of float tensors, got ${describeValue(r)}`);
+  return list;
 }
