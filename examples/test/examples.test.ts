@@ -9,6 +9,7 @@ import { loadMnistLike, parseIdx, readIdx } from '../lib/idx.js';
 import { heatmap, lineChart, niceTicks } from '../lib/plot.js';
 import { addition, temporalOrder } from '../lib/tasks.js';
 import { Generator } from '@tapegrad/autograd';
+import * as T from '@tapegrad/autograd';
 
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `tapegrad-${name}-`));
 const quiet = async (fn: () => Promise<void>) => {
@@ -87,6 +88,32 @@ describe('examples run end to end with tiny settings', () => {
     const { run } = await import('../pathological-tasks/index.js');
     await quiet(() => run(new Args(['--lengths', '4', '--seeds', '1', '--steps', '4', '--eval-every', '2', '--hidden', '4', '--out', out])));
     expectOutputs(out, ['success.svg', 'results.md', 'metrics.jsonl']);
+  });
+  it('pathological-tasks --omega adds SGD-CR (clipping plus the regulariser Ω, a second-order gradient)', async () => {
+    const out = tmp('patho-omega');
+    const { run } = await import('../pathological-tasks/index.js');
+    await quiet(() => run(new Args(['--tasks', 'temporal-order', '--lengths', '4', '--seeds', '1', '--steps', '4', '--eval-every', '2', '--hidden', '4', '--omega', '0.5', '--out', out])));
+    expectOutputs(out, ['success.svg', 'results.md', 'metrics.jsonl']);
+    expect(readFileSync(join(out, 'results.md'), 'utf8')).toMatch(/clip 1 \+ Ω \(λ 0\.5\)/);
+    const settings = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { setting: string }).setting);
+    expect(settings).toEqual(['SGD', 'SGD-C', 'SGD-CR']);
+  });
+  it('sharpness: power iteration on Hessian-vector products finds the top eigenvalue', async () => {
+    const out = tmp('sharp');
+    const { run } = await import('../sharpness/index.js');
+    await quiet(() => run(new Args(['--length', '4', '--hidden', '4', '--steps', '6', '--every', '3', '--iterations', '5', '--out', out])));
+    expectOutputs(out, ['sharpness.svg', 'results.md', 'metrics.jsonl']);
+    const rows = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { sharpness: number });
+    expect(rows.length).toBe(6);
+    for (const r of rows) expect(Number.isFinite(r.sharpness)).toBe(true);
+  });
+  it('topHessianEigenvalue: the dominant eigenvalue of a known quadratic', async () => {
+    const { topHessianEigenvalue } = await import('../sharpness/hessian.js');
+    // L = ½ Σ d_i θ_i² has Hessian diag(d): the dominant eigenvalue is max |d_i| = 7.
+    const theta = T.tensor([0.3, -1, 2], { dtype: 'float64', requiresGrad: true });
+    const loss = T.mul(T.sum(T.mul(T.tensor([1, 7, -2], { dtype: 'float64' }), T.square(theta))), 0.5);
+    const s = topHessianEigenvalue(loss, [theta], new T.Generator(1), 200, 1e-12);
+    expect(s.lambda).toBeCloseTo(7, 6);
   });
   it('char-lstm: resuming from a checkpoint continues the same loss curve', async () => {
     const { run } = await import('../char-lstm/index.js');

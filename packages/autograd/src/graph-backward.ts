@@ -15,7 +15,7 @@ import { formatShape, sameShape } from './backend/index.js';
 import { GraphError, HigherOrderGradientError, ShapeError, TapegradError } from './errors.js';
 import { zerosLike } from './creation.js';
 import { add } from './ops/elementwise.js';
-import { embedSlice } from './ops/shape.js';
+import { embedSlice, reshape } from './ops/shape.js';
 import type { TapeRecord } from './tape.js';
 import { SliceGradient, checkAnomaly, collectTape, enableGrad, freedError, installGraphWalk, pruneToInputs } from './tape.js';
 import { Tensor } from './tensor.js';
@@ -104,4 +104,4 @@ function walk(roots: readonly Tensor[], rootGrads: readonly Tensor[], options: {
   });
 }
 
-installGraphWalk(walk);
+installGraphWalk(walk, (t) => reshape(t, t.shape));

@@ -84,7 +84,7 @@ export function defineOp<A extends unknown[], S>(spec: OpSpec<A, S>): (...args: 
     if (track) {
       let graph: BackwardFn | null = null;
       if (spec.backwardGraph) graph = (grads) => spec.backwardGraph!(saved, grads[0]!, out);
-      else if (spec.composite) graph = (grads) => replayComposite(name, () => [spec.composite!(...args)], inputs, grads);
+      else if (spec.composite) graph = (grads) => replayComposite(name, (...a) => [spec.composite!(...(a as A))], args, inputs, grads);
       record(name, inputs, [out], (grads) => spec.backward(saved, grads[0]!), graph);
     }
     return out;
@@ -102,7 +102,7 @@ export function defineMultiOp<A extends unknown[], S>(spec: MultiOpSpec<A, S>): 
     if (track) {
       let graph: BackwardFn | null = null;
       if (spec.backwardGraph) graph = (grads) => spec.backwardGraph!(saved, grads, outs);
-      else if (spec.composite) graph = (grads) => replayComposite(name, () => spec.composite!(...args), inputs, grads);
+      else if (spec.composite) graph = (grads) => replayComposite(name, (...a) => spec.composite!(...(a as A)), args, inputs, grads);
       record(name, inputs, outs, (grads) => spec.backward(saved, grads), graph);
     }
     return outs;

@@ -322,13 +322,17 @@ export function pruneToInputs(tape: readonly TapeRecord[], inputs: ReadonlySet<n
   return kept.reverse();
 }
 
+/** A recorded identity view of a tensor (reshape to its own shape), installed with the walk. */
+let aliasOf: ((t: Tensor) => Tensor) | null = null;
+
 /** The recorded backward walk (createGraph), installed by graph-backward.ts so that this module need not import the ops. */
 type GraphWalk = (roots: readonly Tensor[], rootGrads: readonly Tensor[], options: { inputs?: readonly Tensor[]; op: string }) => (Tensor | null)[];
 let graphWalk: GraphWalk | null = null;
 
 /** Installs the recorded backward walk (called once by graph-backward.ts). */
-export function installGraphWalk(walk: GraphWalk): void {
+export function installGraphWalk(walk: GraphWalk, alias: (t: Tensor) => Tensor): void {
   graphWalk = walk;
+  aliasOf = alias;
 }
 
 /**
@@ -338,8 +342,19 @@ export function installGraphWalk(walk: GraphWalk): void {
  * gets its whole gradient once (at its first position), as the walk adds
  * the gradients of all positions.
  */
-export function replayComposite(op: string, composite: () => Tensor[], inputs: readonly Tensor[], grads: readonly Tensor[]): InputGradient[] {
-  const outs = enableGrad(composite);
+export function replayComposite(op: string, composite: (...args: unknown[]) => Tensor[], args: readonly unknown[], inputs: readonly Tensor[], grads: readonly Tensor[]): InputGradient[] {
+  // The replay runs on recorded views of the inputs, so the gradient it takes is this op's own (local)
+  // one: captured at the inputs themselves, a shared weight's earlier uses (W_hh in every previous
+  // step) would be differentiated again through each input, recursively.
+  const views = new Map<Tensor, Tensor>();
+  const viewOf = (t: Tensor) => {
+    if (!t.requiresGrad) return t;
+    let v = views.get(t);
+    if (!v) views.set(t, (v = aliasOf!(t)));
+    return v;
+  };
+  const replayArgs = enableGrad(() => args.map((a) => (a instanceof Tensor ? viewOf(a) : Array.isArray(a) ? a.map((x: unknown) => (x instanceof Tensor ? viewOf(x) : x)) : a)));
+  const outs = enableGrad(() => composite(...replayArgs));
   const roots: Tensor[] = [], seeds: Tensor[] = [];
   outs.forEach((o, i) => {
     if (o.requiresGrad) {
@@ -349,7 +364,7 @@ export function replayComposite(op: string, composite: () => Tensor[], inputs: r
   });
   const wanted = [...new Set(inputs.filter((t) => t.requiresGrad))];
   if (roots.length === 0 || wanted.length === 0) return inputs.map(() => null);
-  const got = runBackward(roots, seeds, { inputs: wanted, createGraph: true, op });
+  const got = runBackward(roots, seeds, { inputs: wanted.map(viewOf), createGraph: true, op });
   const byTensor = new Map(wanted.map((t, i) => [t, got[i] ?? null]));
   return inputs.map((t) => {
     const g = byTensor.get(t) ?? null;
