@@ -137,7 +137,7 @@ export async function run(args: Args): Promise<void> {
       };
       rows.push([task, length, ...settings.flatMap(cell)]);
     }
-  const heads: Record<Setting, string> = { SGD: 'no clipping', 'SGD-C': `clip ${threshold}`, 'SGD-CR': `clip ${threshold} + Ω (λ ${omega})` };
+  const heads: Record<Setting, string> = { SGD: 'no clipping', 'SGD-C': `clip ${threshold}`, 'SGD-CR': `clip ${threshold} + Ω, λ ${omega}` };
   const table = markdownTable(['task', 'length', ...settings.flatMap((st) => [`success, ${heads[st]}`, 'mean steps to success'])], rows);
   console.log(`\n${table}`);
   const rate = (task: TaskName, setting: Setting) => lengths.map((L) => results.filter((r) => r.task === task && r.length === L && r.setting === setting && r.success).length / seeds);

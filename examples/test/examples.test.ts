@@ -94,7 +94,7 @@ describe('examples run end to end with tiny settings', () => {
     const { run } = await import('../pathological-tasks/index.js');
     await quiet(() => run(new Args(['--tasks', 'temporal-order', '--lengths', '4', '--seeds', '1', '--steps', '4', '--eval-every', '2', '--hidden', '4', '--omega', '0.5', '--out', out])));
     expectOutputs(out, ['success.svg', 'results.md', 'metrics.jsonl']);
-    expect(readFileSync(join(out, 'results.md'), 'utf8')).toMatch(/clip 1 \+ Ω \(λ 0\.5\)/);
+    expect(readFileSync(join(out, 'results.md'), 'utf8')).toMatch(/clip 1 \+ Ω, λ 0\.5/);
     const settings = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { setting: string }).setting);
     expect(settings).toEqual(['SGD', 'SGD-C', 'SGD-CR']);
   });
