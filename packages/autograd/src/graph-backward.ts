@@ -17,23 +17,8 @@ import { zerosLike } from './creation.js';
 import { add } from './ops/elementwise.js';
 import { embedSlice, reshape } from './ops/shape.js';
 import type { TapeRecord } from './tape.js';
-import { SliceGradient, checkAnomaly, collectTape, enableGrad, freedError, installGraphWalk, pruneToInputs } from './tape.js';
+import { SliceGradient, applyGradHooks, checkAnomaly, collectTape, enableGrad, freedError, installGraphWalk, pruneToInputs } from './tape.js';
 import { Tensor } from './tensor.js';
-
-/** Runs a tensor's gradient hooks on its complete (recorded) gradient. */
-function applyHooks(t: Tensor, g: Tensor): Tensor {
-  if (!t.hooks || t.hooks.length === 0) return g;
-  for (const hook of t.hooks.slice()) {
-    const replaced = hook(g);
-    if (replaced instanceof Tensor) {
-      if (!sameShape(replaced.shape, t.shape) || replaced.dtype !== t.dtype) {
-        throw new ShapeError('registerHook', `hook returned a ${replaced.dtype} ${formatShape(replaced.shape)} gradient for a ${t.dtype} ${formatShape(t.shape)} tensor`);
-      }
-      g = replaced;
-    }
-  }
-  return g;
-}
 
 /** Gradients by tensor id, with the tensor they belong to. */
 type GradMap = Map<number, { tensor: Tensor; grad: Tensor }>;
@@ -69,7 +54,7 @@ function walk(roots: readonly Tensor[], rootGrads: readonly Tensor[], options: {
       const outGrads = rec.outputs.map((out) => {
         const entry = grads.get(out.id);
         if (!entry) return zerosLike(out);
-        const hooked = applyHooks(out, entry.grad);
+        const hooked = applyGradHooks(out, entry.grad);
         if (out.retainsGrad && !capture) retained.push([out, hooked]);
         if (capture?.has(out.id)) grads.set(out.id, { tensor: out, grad: hooked });
         else grads.delete(out.id);
@@ -91,12 +76,12 @@ function walk(roots: readonly Tensor[], rootGrads: readonly Tensor[], options: {
       return options.inputs!.map((t) => {
         const entry = grads.get(t.id);
         if (!entry) return null;
-        return t.isLeaf ? applyHooks(t, entry.grad) : entry.grad;
+        return t.isLeaf ? applyGradHooks(t, entry.grad) : entry.grad;
       });
     }
     // Hooks first: a hook that throws leaves every .grad as it was.
     const leaves: [Tensor, Tensor][] = [];
-    for (const { tensor, grad } of grads.values()) if (tensor.isLeaf) leaves.push([tensor, applyHooks(tensor, grad)]);
+    for (const { tensor, grad } of grads.values()) if (tensor.isLeaf) leaves.push([tensor, applyGradHooks(tensor, grad)]);
     // Commit out of place: .grad becomes a recorded tensor (PyTorch does the same under create_graph).
     for (const [t, g] of retained) t.grad = t.grad ? add(t.grad, g) : g;
     for (const [t, g] of leaves) t.grad = t.grad ? add(t.grad, g) : g;

@@ -249,10 +249,9 @@ function accumulate(map: Map<number, GradEntry>, t: Tensor, g: Tensor): void {
   for (let i = 0; i < acc.length; i++) acc[i] += data[i]!;
 }
 
-/** Applies the tensor's hooks to its complete gradient. */
-function runHooks(t: Tensor, entry: GradEntry): void {
-  if (!t.hooks || t.hooks.length === 0) return;
-  let g = new Tensor(entry.data, t.shape);
+/** Runs `t`'s hooks on its complete gradient `g`; returns the (possibly replaced) gradient. Shared by both walks. */
+export function applyGradHooks(t: Tensor, g: Tensor): Tensor {
+  if (!t.hooks || t.hooks.length === 0) return g;
   for (const hook of t.hooks.slice()) {
     const replaced = hook(g);
     if (replaced instanceof Tensor) {
@@ -262,6 +261,13 @@ function runHooks(t: Tensor, entry: GradEntry): void {
       g = replaced;
     }
   }
+  return g;
+}
+
+/** Applies the tensor's hooks to its complete gradient entry. */
+function runHooks(t: Tensor, entry: GradEntry): void {
+  if (!t.hooks || t.hooks.length === 0) return;
+  const g = applyGradHooks(t, new Tensor(entry.data, t.shape));
   if (g.data !== entry.data) {
     entry.data = g.data as FloatArray;
     entry.owned = false;
