@@ -43,7 +43,8 @@ function checkGenerator(fn: string, g: unknown): Generator {
   return g;
 }
 
-type Source = NestedArray | readonly number[] | Float32Array | Float64Array | Int32Array;
+/** What tensor() accepts: a number, nested arrays of numbers, or a typed array. */
+export type TensorSource = NestedArray | readonly number[] | Float32Array | Float64Array | Int32Array;
 
 function inferShape(value: NestedArray | readonly number[]): number[] {
   const shape: number[] = [];
@@ -72,7 +73,7 @@ function flattenInto(value: unknown, shape: readonly number[], dim: number, out:
  * reshapes flat data; `dtype` defaults to float32 (or the typed array's own).
  * Typed arrays are copied.
  */
-export function tensor(value: Source, options: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
+export function tensor(value: TensorSource, options: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
   checkOptions('tensor', options, ['dtype', 'requiresGrad', 'shape']);
   const isTyped = value instanceof Float32Array || value instanceof Float64Array || value instanceof Int32Array;
   if (!isTyped && typeof value !== 'number' && !Array.isArray(value)) throw new ValueError('tensor', `value must be a number, a nested array of numbers or a Float32Array/Float64Array/Int32Array, got ${describeValue(value)}`);

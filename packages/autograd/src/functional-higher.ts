@@ -30,8 +30,10 @@ export interface FunctionalOptions {
   createGraph?: boolean;
 }
 
-type Inputs = Tensor | readonly Tensor[];
-type Out<I extends Inputs> = I extends Tensor ? Tensor : Tensor[];
+/** The inputs of the functional helpers: one tensor or a list. */
+export type FunctionalInputs = Tensor | readonly Tensor[];
+/** A helper's result in the form of its inputs: one tensor for one tensor, a list for a list. */
+export type FunctionalResult<I extends FunctionalInputs> = I extends Tensor ? Tensor : Tensor[];
 
 interface Prepared {
   xs: Tensor[];
@@ -39,7 +41,7 @@ interface Prepared {
   createGraph: boolean;
 }
 
-function setup(fn: string, f: unknown, inputs: Inputs, options: FunctionalOptions | undefined): Prepared {
+function setup(fn: string, f: unknown, inputs: FunctionalInputs, options: FunctionalOptions | undefined): Prepared {
   requireFunction(fn, 'f', f);
   checkOptions(fn, options, ['createGraph']);
   const createGraph = optionalBoolean(fn, 'createGraph', options?.createGraph, false);
@@ -51,7 +53,7 @@ function setup(fn: string, f: unknown, inputs: Inputs, options: FunctionalOption
 }
 
 /** Tensors matching `xs` one to one (a direction per input), checked for shape and dtype. */
-function directions(fn: string, name: string, v: Inputs, like: readonly Tensor[]): Tensor[] {
+function directions(fn: string, name: string, v: FunctionalInputs, like: readonly Tensor[]): Tensor[] {
   const list = v instanceof Tensor ? [v] : Array.isArray(v) ? [...v] : null;
   if (!list || list.length !== like.length || list.some((t) => !(t instanceof Tensor))) throw new ValueError(fn, `${name} must match the inputs: ${like.length} tensor(s), got ${describeValue(v)}`);
   list.forEach((t, i) => {
@@ -73,16 +75,16 @@ function grads(out: Tensor, xs: readonly Tensor[], seed: Tensor, createGraph: bo
   return gradients(out, xs, { gradOutputs: [seed], allowUnused: true, materializeGrads: true, createGraph, retainGraph: true });
 }
 
-function answer<I extends Inputs>(single: boolean, list: Tensor[], createGraph: boolean): Out<I> {
+function answer<I extends FunctionalInputs>(single: boolean, list: Tensor[], createGraph: boolean): FunctionalResult<I> {
   const result = createGraph ? list : list.map((t) => t.detach());
-  return (single ? result[0]! : result) as Out<I>;
+  return (single ? result[0]! : result) as FunctionalResult<I>;
 }
 
 /**
  * The vector–Jacobian product vᵀ·∂f/∂x (torch.autograd.functional.vjp).
  * `v` has f's output shape (omit it for a scalar f). Returns [f(x), vᵀJ].
  */
-export function vjp<I extends Inputs>(f: (...xs: Tensor[]) => Tensor, inputs: I, v?: Tensor, options?: FunctionalOptions): [Tensor, Out<I>] {
+export function vjp<I extends FunctionalInputs>(f: (...xs: Tensor[]) => Tensor, inputs: I, v?: Tensor, options?: FunctionalOptions): [Tensor, FunctionalResult<I>] {
   const { xs, single, createGraph } = setup('vjp', f, inputs, options);
   const out = evaluate('vjp', f, xs);
   let seed: Tensor;
@@ -98,7 +100,7 @@ export function vjp<I extends Inputs>(f: (...xs: Tensor[]) => Tensor, inputs: I,
  * the double-vjp trick: g(u) = uᵀJ is linear in a dummy u, and ∂⟨g(u), v⟩/∂u = J·v.
  * `v` matches the inputs. Returns [f(x), Jv] (Jv has f's output shape).
  */
-export function jvp<I extends Inputs>(f: (...xs: Tensor[]) => Tensor, inputs: I, v: I, options?: FunctionalOptions): [Tensor, Tensor] {
+export function jvp<I extends FunctionalInputs>(f: (...xs: Tensor[]) => Tensor, inputs: I, v: I, options?: FunctionalOptions): [Tensor, Tensor] {
   const { xs, createGraph } = setup('jvp', f, inputs, options);
   const vs = directions('jvp', 'v', v, xs);
   const out = evaluate('jvp', f, xs);
@@ -118,7 +120,7 @@ export function jvp<I extends Inputs>(f: (...xs: Tensor[]) => Tensor, inputs: I,
  * The Hessian–vector product ∇²f(x)·v of a scalar f (torch.autograd.functional.hvp),
  * as ∂⟨∇f(x), v⟩/∂x: two reverse passes, the first recorded. Returns [f(x), Hv].
  */
-export function hvp<I extends Inputs>(f: (...xs: Tensor[]) => Tensor, inputs: I, v: I, options?: FunctionalOptions): [Tensor, Out<I>] {
+export function hvp<I extends FunctionalInputs>(f: (...xs: Tensor[]) => Tensor, inputs: I, v: I, options?: FunctionalOptions): [Tensor, FunctionalResult<I>] {
   const { xs, single, createGraph } = setup('hvp', f, inputs, options);
   const vs = directions('hvp', 'v', v, xs);
   const out = scalar('hvp', evaluate('hvp', f, xs));
@@ -142,7 +144,7 @@ function scalar(fn: string, out: Tensor): Tensor {
  * [...f(x).shape, ...x.shape] per input, one reverse pass per output element
  * (meant for small inputs).
  */
-export function jacobian<I extends Inputs>(f: (...xs: Tensor[]) => Tensor, inputs: I, options?: FunctionalOptions): Out<I> {
+export function jacobian<I extends FunctionalInputs>(f: (...xs: Tensor[]) => Tensor, inputs: I, options?: FunctionalOptions): FunctionalResult<I> {
   const { xs, single, createGraph } = setup('jacobian', f, inputs, options);
   const out = evaluate('jacobian', f, xs);
   const rows = rowsOf(out, xs, createGraph);
@@ -154,7 +156,7 @@ export function jacobian<I extends Inputs>(f: (...xs: Tensor[]) => Tensor, input
  * one input, shape [...x.shape, ...x.shape]; for a list, the blocks
  * H[i][j] = ∂²f/∂x_i∂x_j, each [...x_i.shape, ...x_j.shape].
  */
-export function hessian<I extends Inputs>(f: (...xs: Tensor[]) => Tensor, inputs: I, options?: FunctionalOptions): I extends Tensor ? Tensor : Tensor[][] {
+export function hessian<I extends FunctionalInputs>(f: (...xs: Tensor[]) => Tensor, inputs: I, options?: FunctionalOptions): I extends Tensor ? Tensor : Tensor[][] {
   const { xs, single, createGraph } = setup('hessian', f, inputs, options);
   const out = scalar('hessian', evaluate('hessian', f, xs));
   const g = grads(out, xs, onesLike(out), true);

@@ -84,7 +84,8 @@ export interface GradOptions {
   allowUnused?: boolean;
 }
 
-type GradResult<O extends GradOptions> = O extends { argnums: readonly number[] } ? Tensor[] : Tensor;
+/** What grad returns: one gradient, or a list when `argnums` is a list. */
+export type GradResult<O extends GradOptions> = O extends { argnums: readonly number[] } ? Tensor[] : Tensor;
 
 /**
  * The differentiated arguments as fresh tensors: a new leaf sharing the data

@@ -8,7 +8,8 @@ import { ValueError, checkOptions, describeValue, optionalBoolean, requireNumber
 import type { FloatArray } from '@tapegrad/autograd';
 import type { StepReport } from './optimizer.js';
 
-interface Steppable {
+/** What GradientAccumulator drives: an optimizer with parameter groups and a step (every Optimizer). */
+export interface Steppable {
   paramGroups: { params: { grad: { data: unknown } | null }[] }[];
   step(): StepReport;
   zeroGrad(options?: { setToNone?: boolean }): void;

@@ -42,7 +42,7 @@ export interface MonitorOptions {
 }
 
 /** Anything with post-step hooks (every Optimizer). */
-interface Observable<O> {
+export interface Observable<O> {
   registerStepPostHook(hook: (opt: O, report: StepReport) => void): { remove(): void };
 }
 

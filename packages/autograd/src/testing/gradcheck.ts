@@ -45,7 +45,8 @@ export class GradcheckError extends TapegradError {
   override name = 'GradcheckError';
 }
 
-type Fn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
+/** The function gradcheck/gradgradcheck differentiate: tensors in, a tensor or a list of tensors out. */
+export type GradcheckFn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
 
 function weightedSum(outs: readonly Tensor[], ups: readonly Tensor[]): number {
   let s = 0;
@@ -57,7 +58,7 @@ function weightedSum(outs: readonly Tensor[], ups: readonly Tensor[]): number {
 }
 
 /** Checks the gradients of `fn` at `inputs` (float64, requiresGrad) against central differences. */
-export function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckResult {
+export function gradcheck(fn: GradcheckFn, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckResult {
   requireFunction('gradcheck', 'fn', fn);
   if (!Array.isArray(inputs) || inputs.some((t) => !(t instanceof Tensor))) throw new ValueError('gradcheck', `inputs must be a list of tensors, got ${describeValue(inputs)}`);
   checkOptions('gradcheck', options, ['eps', 'atol', 'rtol', 'seed', 'raiseException']);
@@ -118,7 +119,7 @@ export function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckO
  * derivative of f — against central differences of G. Inputs float64. A
  * failure names the input and element, as gradcheck does.
  */
-export function gradgradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckResult {
+export function gradgradcheck(fn: GradcheckFn, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckResult {
   requireFunction('gradgradcheck', 'fn', fn);
   if (!Array.isArray(inputs) || inputs.some((t) => !(t instanceof Tensor))) throw new ValueError('gradgradcheck', `inputs must be a list of tensors, got ${describeValue(inputs)}`);
   checkOptions('gradgradcheck', options, ['eps', 'atol', 'rtol', 'seed', 'raiseException']);
