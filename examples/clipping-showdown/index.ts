@@ -6,12 +6,12 @@
  */
 import type { Tensor } from '@tapegrad/autograd';
 import { Generator, Tensor as TensorClass, crossEntropy, noGrad, zeros } from '@tapegrad/autograd';
-import { init } from '@tapegrad/nn';
+import { DataLoader, TensorDataset, accuracy, init } from '@tapegrad/nn';
 import type { GradientTransformation, StepReport } from '@tapegrad/optim';
 import { Adam, GradientMonitor, SGD, clipByGlobalNorm, clipByNorm, clipByValue } from '@tapegrad/optim';
 import type { Args } from '../lib/args.js';
 import { loadMnistLike } from '../lib/idx.js';
-import { SequenceModel, accuracy } from '../lib/models.js';
+import { SequenceModel } from '../lib/models.js';
 import { RunOutput, markdownTable } from '../lib/output.js';
 import { lineChart } from '../lib/plot.js';
 import { Progress } from '../lib/progress.js';
@@ -40,30 +40,45 @@ function syntheticData(seqLen: number, batch: number, seed: number): Dataset {
   };
 }
 
+/**
+ * Fashion-MNIST from IDX files: training batches from a seeded, shuffled
+ * DataLoader (every contender asks for steps 0, 1, 2, … in order and gets the
+ * same batches), pixels scaled to [0, 1], each image 28 rows of 28 pixels.
+ */
 function fashionData(dir: string, batch: number, seed: number): Dataset {
   const d = loadMnistLike(dir);
-  const toTensor = (img: Uint8Array, lab: Uint8Array, idx: number[]) => {
-    const x = new Float32Array(idx.length * 784);
-    const y = new Int32Array(idx.length);
-    idx.forEach((k, b) => {
-      for (let p = 0; p < 784; p++) x[b * 784 + p] = img[k * 784 + p]! / 255;
-      y[b] = lab[k]!;
-    });
-    return { x: new TensorClass(x, [idx.length, 28, 28]), y: new TensorClass(y, [idx.length]) };
+  const images = (src: Uint8Array, n: number): Dataset['test']['x'] => {
+    const x = new Float32Array(n * 784);
+    for (let i = 0; i < x.length; i++) x[i] = src[i]! / 255;
+    return new TensorClass(x, [n, 28, 28]);
   };
   const n = d.trainImages.shape[0]!;
+  const train = new TensorDataset(images(d.trainImages.data, n), new TensorClass(Int32Array.from(d.trainLabels.data), [n]));
+  let batches: Iterator<Tensor[]> | null = null;
+  let loaderGenerator = new Generator(seed);
+  let nextStep = 0;
+  const nTest = Math.min(2000, d.testImages.shape[0]!);
   return {
     inputSize: 28,
     classes: 10,
     batch(step) {
-      const g = new Generator(seed * 100_003 + step);
-      return toTensor(d.trainImages.data, d.trainLabels.data, Array.from({ length: batch }, () => g.integer(0, n)));
+      if (step === 0) batches = null;
+      if (step !== nextStep && step !== 0) throw new Error(`fashionData: batches are read in order; asked for step ${step} after ${nextStep - 1}`);
+      nextStep = step + 1;
+      let next = batches?.next();
+      if (!batches || next!.done) {
+        // A new epoch (or a new contender at step 0): a fresh pass of the loader; the generator continues, so epochs differ.
+        if (step === 0) loaderGenerator = new Generator(seed);
+        batches = new DataLoader(train, { batchSize: batch, shuffle: true, dropLast: true, generator: loaderGenerator })[Symbol.iterator]() as Iterator<Tensor[]>;
+        next = batches.next();
+      }
+      const [x, y] = next!.value as Tensor[];
+      return { x: x!, y: y! };
     },
-    test: toTensor(d.testImages.data, d.testLabels.data, Array.from({ length: Math.min(2000, d.testImages.shape[0]!) }, (_, i) => i)),
+    test: { x: images(d.testImages.data, nTest), y: new TensorClass(Int32Array.from(d.testLabels.data.subarray(0, nTest)), [nTest]) },
     describe: `Fashion-MNIST from ${dir}: each image as 28 rows of 28 pixels, batch ${batch}`,
   };
 }
-
 interface Result {
   name: string;
   losses: number[];

@@ -23,15 +23,3 @@ export class SequenceModel extends Module {
     return this.head.forward(select(this.rnn.forward(x).out, 1, -1));
   }
 }
-
-/** Fraction of rows whose argmax equals the target. */
-export function accuracy(logits: Tensor, y: Tensor): number {
-  const [B, C] = logits.shape as [number, number];
-  let right = 0;
-  for (let b = 0; b < B; b++) {
-    let best = 0;
-    for (let c = 1; c < C; c++) if (logits.data[b * C + c]! > logits.data[b * C + best]!) best = c;
-    if (best === y.data[b]) right++;
-  }
-  return right / B;
-}

@@ -11,7 +11,8 @@
 import { Generator, crossEntropy, noGrad } from '@tapegrad/autograd';
 import { SGD, clipByGlobalNorm } from '@tapegrad/optim';
 import type { Args } from '../lib/args.js';
-import { SequenceModel, accuracy } from '../lib/models.js';
+import { SequenceModel } from '../lib/models.js';
+import { accuracy } from '@tapegrad/nn';
 import { RunOutput, markdownTable } from '../lib/output.js';
 import { PALETTE, lineChart } from '../lib/plot.js';
 import { Progress } from '../lib/progress.js';

@@ -16,3 +16,8 @@ export * from './losses.js';
 export { serializeSafetensors, parseSafetensors, CheckpointError } from './safetensors.js';
 export type { ParsedSafetensors } from './safetensors.js';
 export { saveSafetensors, loadSafetensors, saveCheckpoint, loadCheckpoint, writeFileAtomic } from './checkpoint.js';
+export { TensorDataset, DataLoader, defaultCollate } from './data.js';
+export type { Dataset, DataLoaderOptions, SampleValue } from './data.js';
+export { accuracy, confusionMatrix, RunningMean } from './metrics.js';
+export { summary } from './summary.js';
+export type { ModelSummary, SummaryRow } from './summary.js';
