@@ -9,7 +9,7 @@ export type { HyperRule, HyperSpec } from './hyper.js';
 export type { StateSpec } from './optimizer-state.js';
 export type { AgcExclude, AgcOptions } from './clip/agc.js';
 export type { GradientTransformation, TransformResult } from './transform.js';
-export { chain, identity, applyTransform, splitNamed } from './transform.js';
+export { chain, identity, applyTransform, splitNamed, passThroughReport } from './transform.js';
 export { clipByGlobalNorm, normalizeGradient } from './clip/global-norm.js';
 export type { GlobalNormOptions } from './clip/global-norm.js';
 export { clipByNorm } from './clip/per-tensor.js';
