@@ -1,9 +1,14 @@
 /**
  * GradientMonitor: collects step reports over a run and exports them (JSONL,
  * CSV) with a summary: fraction of steps clipped, skipped steps and
- * percentiles of the gradient norm before clipping.
+ * percentiles of the gradient norm before clipping. The loss travels with
+ * each step when the optimizer is given it (`opt.step(loss)`, or a closure)
+ * or when `monitor.log({ loss })` is called after the step. With
+ * `maxReports` memory stays bounded on long runs: the exports keep the last
+ * N steps, while counts, maxima and approximate percentiles (a log-spaced
+ * histogram) cover the whole run.
  */
-import { checkOptions, requireNumber } from '@tapegrad/autograd';
+import { ValueError, checkOptions, describeValue, optionalBoolean, requireNumber } from '@tapegrad/autograd';
 import { percentile } from './clip/adaptive.js';
 import type { StepReport } from './optimizer.js';
 
@@ -29,6 +34,47 @@ export interface MonitorSummary {
   skipped: number;
   /** Percentiles over the reports kept (all of them, or the last `maxReports`); max over the whole run. */
   normBefore: { p50: number; p90: number; p99: number; max: number };
+  /**
+   * Percentiles over every step of the run, from a streaming log-spaced
+   * histogram (40 bins per decade: within 3% of the exact value), so they
+   * stay available when `maxReports` keeps only a window.
+   */
+  normBeforeRun: { p50: number; p90: number; p99: number };
+  /** Mean loss over the steps that carried one (whole run); NaN if none did. */
+  meanLoss: number;
+}
+
+/** A streaming histogram of positive values on a log scale: constant memory, percentiles to within half a bin. */
+class LogHistogram {
+  private static readonly PER_DECADE = 40;
+  private static readonly MIN_EXP = -30;
+  private static readonly MAX_EXP = 30;
+  private readonly counts = new Float64Array((LogHistogram.MAX_EXP - LogHistogram.MIN_EXP) * LogHistogram.PER_DECADE + 2);
+  private zeros = 0;
+  private total = 0;
+  add(v: number): void {
+    if (!Number.isFinite(v) || v < 0) return;
+    this.total++;
+    if (v === 0) {
+      this.zeros++;
+      return;
+    }
+    const pos = (Math.log10(v) - LogHistogram.MIN_EXP) * LogHistogram.PER_DECADE;
+    const bin = Math.min(this.counts.length - 1, Math.max(0, Math.floor(pos) + 1));
+    this.counts[bin]!++;
+  }
+  /** The p-th percentile (0–100): the geometric centre of the bin holding it; NaN when empty. */
+  percentile(p: number): number {
+    if (this.total === 0) return NaN;
+    let rank = (p / 100) * (this.total - 1) + 1;
+    if (rank <= this.zeros) return 0;
+    rank -= this.zeros;
+    for (let b = 0; b < this.counts.length; b++) {
+      rank -= this.counts[b]!;
+      if (rank <= 0) return 10 ** (LogHistogram.MIN_EXP + (b - 0.5) / LogHistogram.PER_DECADE);
+    }
+    return NaN;
+  }
 }
 
 /** Options of GradientMonitor. */
@@ -55,6 +101,9 @@ export class GradientMonitor {
   private skippedCount = 0;
   private clippedCount = 0;
   private maxNorm = -Infinity;
+  private readonly histogram = new LogHistogram();
+  private lossSum = 0;
+  private lossCount = 0;
 
   constructor(options: MonitorOptions = {}) {
     checkOptions('GradientMonitor', options, ['maxReports']);
@@ -81,11 +130,38 @@ export class GradientMonitor {
     else {
       this.taken++;
       if (report.groups.some((g) => g.clipped)) this.clippedCount++;
-      for (const g of report.groups) if (Number.isFinite(g.normBefore) && g.normBefore > this.maxNorm) this.maxNorm = g.normBefore;
+      for (const g of report.groups) {
+        if (Number.isFinite(g.normBefore) && g.normBefore > this.maxNorm) this.maxNorm = g.normBefore;
+        this.histogram.add(g.normBefore);
+      }
     }
+    if (report.loss !== undefined) this.addLoss(report.loss);
     this.kept.push(report);
     // Amortized O(1): drop the oldest half-window at once rather than shifting every step.
     if (this.kept.length >= 2 * this.maxReports) this.kept = this.kept.slice(this.kept.length - this.maxReports);
+  }
+
+  /**
+   * Attaches values to the most recent step — today the loss, for loops that
+   * call `opt.step()` without it: `opt.step(); monitor.log({ loss: loss.item() })`.
+   */
+  log(values: { loss?: number }): this {
+    checkOptions('GradientMonitor.log', values, ['loss']);
+    const last = this.kept[this.kept.length - 1];
+    if (!last) throw new ValueError('GradientMonitor.log', 'no step recorded yet: call it after opt.step() (with the monitor attached)');
+    if (values.loss !== undefined) {
+      if (typeof values.loss !== 'number') throw new ValueError('GradientMonitor.log', `loss must be a number, got ${describeValue(values.loss)}`);
+      if (last.loss !== undefined) throw new ValueError('GradientMonitor.log', `step ${last.step} already has a loss (${last.loss}); it was given to opt.step() or logged before`);
+      this.kept[this.kept.length - 1] = { ...last, loss: values.loss };
+      this.addLoss(values.loss);
+    }
+    return this;
+  }
+
+  private addLoss(loss: number): void {
+    if (!Number.isFinite(loss)) return;
+    this.lossSum += loss;
+    this.lossCount++;
   }
 
   rows(): MonitorRow[] {
@@ -102,10 +178,32 @@ export class GradientMonitor {
     return reports.map((r) => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))).join('\n') + (this.reports.length ? '\n' : '');
   }
 
-  /** A CSV of rows(): step, group, lr, normBefore, normAfter, clipped, skipped, threshold, loss. */
-  toCSV(): string {
-    const head = 'step,group,lr,normBefore,normAfter,clipped,skipped,threshold,loss';
-    const lines = this.rows().map((r) => [r.step, r.group, r.lr, r.normBefore, r.normAfter, r.clipped ? 1 : 0, r.skipped ? 1 : 0, r.threshold ?? '', r.loss ?? ''].join(','));
+  /**
+   * A CSV of rows(): step, group, lr, normBefore, normAfter, clipped,
+   * skipped, threshold, loss — and with `perParameter`, two more columns per
+   * parameter (`normBefore:<name>`, `normAfter:<name>`; empty where a
+   * parameter is not in the row's group).
+   */
+  toCSV(options: { perParameter?: boolean } = {}): string {
+    checkOptions('GradientMonitor.toCSV', options, ['perParameter']);
+    const perParameter = optionalBoolean('GradientMonitor.toCSV', 'perParameter', options.perParameter, false);
+    const names: string[] = [];
+    if (perParameter) for (const r of this.window()) for (const g of r.groups) for (const p of g.params) if (!names.includes(p.name)) names.push(p.name);
+    const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+    const head = ['step,group,lr,normBefore,normAfter,clipped,skipped,threshold,loss', ...names.flatMap((n) => [quote(`normBefore:${n}`), quote(`normAfter:${n}`)])].join(',');
+    const lines = this.window().flatMap((r) => {
+      const groups = r.skipped ? [null] : r.groups;
+      return groups.map((g) => {
+        const base = g
+          ? [r.step, g.group, g.lr, g.normBefore, g.normAfter, g.clipped ? 1 : 0, 0, g.threshold ?? '', r.loss ?? '']
+          : [r.step, -1, NaN, NaN, NaN, 0, 1, '', r.loss ?? ''];
+        const per = names.flatMap((n): (number | string)[] => {
+          const p = g?.params.find((x) => x.name === n);
+          return p ? [p.normBefore, p.normAfter] : ['', ''];
+        });
+        return [...base, ...per].join(',');
+      });
+    });
     return [head, ...lines].join('\n') + '\n';
   }
 
@@ -118,6 +216,8 @@ export class GradientMonitor {
       fractionClipped: this.taken ? this.clippedCount / this.taken : 0,
       skipped: this.skippedCount,
       normBefore: { p50: pct(50), p90: pct(90), p99: pct(99), max: this.maxNorm === -Infinity ? NaN : this.maxNorm },
+      normBeforeRun: { p50: this.histogram.percentile(50), p90: this.histogram.percentile(90), p99: this.histogram.percentile(99) },
+      meanLoss: this.lossCount ? this.lossSum / this.lossCount : NaN,
     };
   }
 

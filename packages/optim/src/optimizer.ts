@@ -289,15 +289,23 @@ export abstract class Optimizer<H extends { lr: number }> {
   }
 
   /**
-   * One optimization step. `closure` (optional) re-evaluates the model and
-   * returns the loss. Returns what happened: per group and parameter the
+   * One optimization step. The argument (optional) is a closure that
+   * re-evaluates the model and returns the loss (PyTorch), or the loss itself
+   * (a one-element tensor or a number), recorded in the report so that
+   * monitors and CSV exports carry it. Returns what happened: per group and parameter the
    * gradient norm before and after clipping, the scale, the threshold, the
    * optimizer-wide clip's report, and whether the step was skipped.
    */
-  step(closure?: () => Tensor | number): StepReport {
-    if (closure !== undefined) requireFunction(`${this.kind}.step`, 'closure', closure);
-    for (const h of this.preHooks) h(this);
+  step(closureOrLoss?: (() => Tensor | number) | Tensor | number): StepReport {
+    let closure: (() => Tensor | number) | undefined;
     let loss: number | undefined;
+    if (typeof closureOrLoss === 'function') closure = closureOrLoss;
+    else if (closureOrLoss instanceof TensorClass) {
+      if (closureOrLoss.size !== 1) throw new ValueError(`${this.kind}.step`, `a loss passed to step() must have one element, got shape [${closureOrLoss.shape.join(', ')}]`);
+      loss = closureOrLoss.item();
+    } else if (typeof closureOrLoss === 'number') loss = closureOrLoss;
+    else if (closureOrLoss !== undefined) requireFunction(`${this.kind}.step`, 'closure', closureOrLoss);
+    for (const h of this.preHooks) h(this);
     if (closure) {
       const l = enableGrad(closure);
       loss = typeof l === 'number' ? l : l.item();
