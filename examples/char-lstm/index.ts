@@ -14,7 +14,7 @@ import type { OptimizerStateDict } from '@tapegrad/optim';
 import { Adam, GradientMonitor, clipByGlobalNorm } from '@tapegrad/optim';
 import type { Args } from '../lib/args.js';
 import { RunOutput, markdownTable } from '../lib/output.js';
-import { lineChart } from '../lib/plot.js';
+import { lineChart } from '@tapegrad/optim/plot';
 import { Progress } from '../lib/progress.js';
 import { grammarCorpus } from './corpus.js';
 

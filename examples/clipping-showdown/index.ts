@@ -13,7 +13,7 @@ import type { Args } from '../lib/args.js';
 import { loadMnistLike } from '../lib/idx.js';
 import { SequenceModel } from '../lib/models.js';
 import { RunOutput, markdownTable } from '../lib/output.js';
-import { lineChart } from '../lib/plot.js';
+import { lineChart } from '@tapegrad/optim/plot';
 import { Progress } from '../lib/progress.js';
 import { temporalOrder } from '../lib/tasks.js';
 

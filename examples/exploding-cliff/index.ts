@@ -9,7 +9,7 @@ import type { Tensor } from '@tapegrad/autograd';
 import { add, full, mul, noGrad, sigmoid, square, sub, tensor } from '@tapegrad/autograd';
 import type { Args } from '../lib/args.js';
 import { RunOutput, markdownTable } from '../lib/output.js';
-import { heatmap, lineChart } from '../lib/plot.js';
+import { heatmap, lineChart } from '@tapegrad/optim/plot';
 import { Progress } from '../lib/progress.js';
 
 interface Setup {

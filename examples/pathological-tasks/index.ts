@@ -13,7 +13,7 @@ import type { Args } from '../lib/args.js';
 import { SequenceModel } from '../lib/models.js';
 import { accuracy } from '@tapegrad/nn';
 import { RunOutput, markdownTable } from '../lib/output.js';
-import { lineChart } from '../lib/plot.js';
+import { lineChart } from '@tapegrad/optim/plot';
 import { Progress } from '../lib/progress.js';
 import { addition, temporalOrder } from '../lib/tasks.js';
 import { pascanuOmega } from './regularizer.js';

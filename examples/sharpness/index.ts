@@ -14,7 +14,7 @@ import type { Args } from '../lib/args.js';
 import { SequenceModel } from '../lib/models.js';
 import { accuracy } from '@tapegrad/nn';
 import { RunOutput, markdownTable } from '../lib/output.js';
-import { PALETTE, lineChart } from '../lib/plot.js';
+import { PALETTE, lineChart } from '@tapegrad/optim/plot';
 import { Progress } from '../lib/progress.js';
 import { temporalOrder } from '../lib/tasks.js';
 import { topHessianEigenvalue } from './hessian.js';

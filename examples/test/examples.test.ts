@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Args } from '../lib/args.js';
 import { loadMnistLike, parseIdx, readIdx } from '../lib/idx.js';
-import { heatmap, lineChart, niceTicks } from '../lib/plot.js';
+import { heatmap, lineChart, niceTicks } from '@tapegrad/optim/plot';
 import { addition, temporalOrder } from '../lib/tasks.js';
 import { Generator } from '@tapegrad/autograd';
 import * as T from '@tapegrad/autograd';

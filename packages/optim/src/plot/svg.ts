@@ -1,27 +1,38 @@
 /**
- * A small SVG plotting module for the examples (no browser, no dependency):
- * line charts with a title, axis labels, ticks, a legend and an optional log
- * scale, and heatmaps with line overlays. Non-finite points break a line
- * instead of breaking the chart.
+ * A small SVG plotting module (no browser, no DOM, no dependency): line
+ * charts with a title, axis labels, ticks, a legend beside the plot and an
+ * optional log scale, and heatmaps with line overlays. Non-finite points
+ * break a line instead of breaking the chart. Colours are Okabe & Ito's
+ * colour-blind-safe palette. The output is an SVG string: write it to a file
+ * in Node, or put it into a page.
  */
 
+/** One line of a chart: its legend name and points; non-finite y values break the line. */
 export interface Series {
   name: string;
   x: readonly number[];
   y: readonly number[];
+  /** CSS colour (default: the next PALETTE colour). */
   color?: string;
+  /** Draw dashed (e.g. the unclipped run). */
   dashed?: boolean;
   /** Draw markers at the points (for short series). */
   markers?: boolean;
+  /** Draw the connecting line (default true); false with markers gives a scatter (e.g. clipped steps). */
+  line?: boolean;
 }
 
+/** A chart's labels and layout. Every chart has a title and axis labels. */
 export interface ChartOptions {
   title: string;
   xLabel: string;
   yLabel: string;
+  /** Log-scale y axis (non-positive values are left out). */
   logY?: boolean;
+  /** Size in pixels of the plot area (default 760 × 440; the legend adds to the width). */
   width?: number;
   height?: number;
+  /** Fixed axis ranges (default: the data's extent). */
   yRange?: [number, number];
   xRange?: [number, number];
   /** Horizontal reference lines, e.g. a clipping threshold. */
@@ -46,6 +57,7 @@ export function niceTicks(lo: number, hi: number, count = 6): number[] {
   return ticks;
 }
 
+/** A tick label: 0, exponent form below 1e-3 and from 1e5, otherwise up to 4 significant digits. */
 export function formatTick(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
@@ -124,6 +136,7 @@ function polyline(f: Frame, s: Series, color: string, logY: boolean, yr: [number
   const out: string[] = [];
   let pts: string[] = [];
   const flush = () => {
+    if (s.line === false) pts = [];
     if (pts.length > 1) out.push(`<polyline fill="none" stroke="${color}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${pts.join(' ')}"/>`);
     else if (pts.length === 1) out.push(`<circle cx="${pts[0]!.split(',')[0]}" cy="${pts[0]!.split(',')[1]}" r="2" fill="${color}"/>`);
     pts = [];
@@ -148,14 +161,15 @@ function legendWidth(items: readonly { name: string }[]): number {
 }
 
 /** The legend box in the column right of the plot (`inside` for map overlays, which have no free column). */
-function legend(f: Frame, items: { name: string; color: string; dashed?: boolean }[], inside = false): string[] {
+function legend(f: Frame, items: { name: string; color: string; dashed?: boolean | undefined; scatter?: boolean }[], inside = false): string[] {
   const out: string[] = [];
   const w = legendWidth(items) - 12;
   const x = inside ? f.left + 12 : f.left + f.plotW + 18;
   let y = f.top + 16;
   out.push(`<rect x="${x - 6}" y="${y - 12}" width="${w}" height="${items.length * 18 + 6}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`);
   for (const it of items) {
-    out.push(`<line x1="${x}" y1="${y - 4}" x2="${x + 22}" y2="${y - 4}" stroke="${it.color}" stroke-width="2.5"${it.dashed ? ' stroke-dasharray="6 4"' : ''}/>`, `<text x="${x + 28}" y="${y}">${esc(it.name)}</text>`);
+    const swatch = it.scatter ? `<circle cx="${x + 11}" cy="${y - 4}" r="3.5" fill="${it.color}"/>` : `<line x1="${x}" y1="${y - 4}" x2="${x + 22}" y2="${y - 4}" stroke="${it.color}" stroke-width="2.5"${it.dashed ? ' stroke-dasharray="6 4"' : ''}/>`;
+    out.push(swatch, `<text x="${x + 28}" y="${y}">${esc(it.name)}</text>`);
     y += 18;
   }
   return out;
@@ -167,7 +181,7 @@ export function lineChart(series: readonly Series[], opts: ChartOptions): string
   const xs = series.flatMap((s) => [...s.x]).filter(Number.isFinite);
   const xRange: [number, number] = opts.xRange ?? [Math.min(...xs), Math.max(...xs)];
   const yRange = opts.yRange ?? extent(series.flatMap((s) => [...s.y]).concat((opts.hLines ?? []).map((h) => h.y)), logY);
-  const items = series.map((s, i) => ({ name: s.name, color: s.color ?? PALETTE[i % PALETTE.length]!, dashed: s.dashed }));
+  const items = series.map((s, i) => ({ name: s.name, color: s.color ?? PALETTE[i % PALETTE.length]!, dashed: s.dashed, scatter: s.line === false }));
   const f = frame(opts, xRange, yRange, xs.every(Number.isInteger), legendWidth(items));
   f.svg.push(`<clipPath id="plot"><rect x="${f.left}" y="${f.top}" width="${f.plotW}" height="${f.plotH}"/></clipPath><g clip-path="url(#plot)">`);
   for (const h of opts.hLines ?? []) {
@@ -192,6 +206,7 @@ function viridis(t: number): string {
   return `rgb(${c.join(',')})`;
 }
 
+/** A heatmap's labels, colour-bar label and optional line overlays. */
 export interface HeatmapOptions extends Omit<ChartOptions, 'logY' | 'hLines'> {
   /** Label of the colour bar. */
   colorLabel: string;
