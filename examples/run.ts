@@ -21,7 +21,7 @@ const EXAMPLES: Record<string, { about: string; load: () => Promise<Example> }> 
 const [name, ...rest] = process.argv.slice(2);
 if (!name || name === '--help' || !(name in EXAMPLES)) {
   if (name && name !== '--help') console.error(`unknown example '${name}'\n`);
-  console.log('usage: pnpm example <name> [options]\n');
+  console.log('usage: npm run example -- <name> [options]   (or: pnpm example <name> [options])\n');
   for (const [n, e] of Object.entries(EXAMPLES)) console.log(`  ${n.padEnd(20)} ${e.about}`);
   process.exitCode = name && name !== '--help' ? 1 : 0;
 } else {

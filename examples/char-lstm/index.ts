@@ -107,7 +107,7 @@ interface TrainState {
   stepLosses: number[];
 }
 
-export const usage = `pnpm example char-lstm [--text PATH] [--epochs 4] [--steps-per-epoch 60] [--hidden 64] [--seq 40] [--batch 16]
+export const usage = `npm run example -- char-lstm [--text PATH] [--epochs 4] [--steps-per-epoch 60] [--hidden 64] [--seq 40] [--batch 16]
   [--lr 0.005] [--clip 1] [--seed 1] [--sample 200] [--temperature 0.8] [--resume] [--out runs/char-lstm]`;
 
 export async function run(args: Args): Promise<void> {

@@ -158,7 +158,7 @@ function smooth(v: readonly number[], w: number): number[] {
   });
 }
 
-export const usage = `pnpm example clipping-showdown [--steps 600] [--lr 10] [--momentum 0.9] [--hidden 32] [--seq 8] [--batch 32]
+export const usage = `npm run example -- clipping-showdown [--steps 600] [--lr 10] [--momentum 0.9] [--hidden 32] [--seq 8] [--batch 32]
   [--value 0.01] [--norm 0.05] [--global-norm 0.1] [--optimizer sgd|adam] [--init-gain 0] [--seed 1] [--out runs/clipping-showdown]
   [--data synthetic|fashion-mnist --dir PATH]`;
 

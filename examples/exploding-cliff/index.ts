@@ -65,7 +65,7 @@ function descend(name: string, start: [number, number], s: Setup, lr: number, st
   return tr;
 }
 
-export const usage = `pnpm example exploding-cliff [--T 50] [--x0 0.5] [--target 0.7] [--lr 1] [--steps 60] [--threshold 1]
+export const usage = `npm run example -- exploding-cliff [--T 50] [--x0 0.5] [--target 0.7] [--lr 1] [--steps 60] [--threshold 1]
   [--w0 4.5] [--b0 -1] [--grid 120] [--wmin -2] [--wmax 9] [--bmin -6] [--bmax 3] [--out runs/exploding-cliff]`;
 
 export async function run(args: Args): Promise<void> {

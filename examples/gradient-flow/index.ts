@@ -46,7 +46,7 @@ function trainModel(model: SequenceModel, name: string, T: number, steps: number
   return losses;
 }
 
-export const usage = `pnpm example gradient-flow [--T 80] [--hidden 32] [--steps 150] [--lr 0.005] [--explode-gain 6] [--threshold 1] [--seed 1] [--out runs/gradient-flow]`;
+export const usage = `npm run example -- gradient-flow [--T 80] [--hidden 32] [--steps 150] [--lr 0.005] [--explode-gain 6] [--threshold 1] [--seed 1] [--out runs/gradient-flow]`;
 
 export async function run(args: Args): Promise<void> {
   const T = args.number('T', 80), hidden = args.number('hidden', 32), steps = args.number('steps', 150), lr = args.number('lr', 0.005);

@@ -98,7 +98,7 @@ function trainOne(task: TaskName, length: number, seed: number, setting: Setting
   return { task, length, seed, setting, success: false, stepsToSuccess: null, finalError: err, losses, lastGradNorm };
 }
 
-export const usage = `pnpm example pathological-tasks [--tasks temporal-order,addition] [--lengths 5,10,20] [--seeds 3] [--steps 1500]
+export const usage = `npm run example -- pathological-tasks [--tasks temporal-order,addition] [--lengths 5,10,20] [--seeds 3] [--steps 1500]
   [--hidden 32] [--lr 0.05] [--momentum 0.9] [--batch 20] [--threshold 1] [--omega 0] [--eval-every 100] [--out runs/pathological-tasks]
   --omega λ > 0 adds SGD-CR: clipping plus Pascanu et al.'s regulariser Ω with weight λ (a second-order gradient).`;
 

@@ -27,7 +27,7 @@ interface Trace {
   accuracy: number;
 }
 
-export const usage = `pnpm example sharpness [--length 20] [--hidden 16] [--steps 600] [--lr 0.05] [--momentum 0.9] [--threshold 1] [--every 20] [--iterations 30] [--seed 1] [--out runs/sharpness]`;
+export const usage = `npm run example -- sharpness [--length 20] [--hidden 16] [--steps 600] [--lr 0.05] [--momentum 0.9] [--threshold 1] [--every 20] [--iterations 30] [--seed 1] [--out runs/sharpness]`;
 
 export async function run(args: Args): Promise<void> {
   const o = { length: args.number('length', 20), hidden: args.number('hidden', 16), steps: args.number('steps', 600), lr: args.number('lr', 0.05), momentum: args.number('momentum', 0.9), threshold: args.number('threshold', 1), every: args.number('every', 20), iterations: args.number('iterations', 30), seed: args.number('seed', 1) };
