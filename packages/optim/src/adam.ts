@@ -13,6 +13,14 @@ export interface AdamHyper {
   weightDecay: number;
   amsgrad: boolean;
   maximize: boolean;
+  /**
+   * Where ε goes. 'pytorch' (default): θ ← θ − (lr/(1 − β₁ᵗ))·m/(√v/√(1 − β₂ᵗ) + ε).
+   * 'keras' (Keras, TensorFlow; the "ε̂" of Kingma & Ba before their §2.1):
+   * θ ← θ − lr·(√(1 − β₂ᵗ)/(1 − β₁ᵗ))·m/(√v + ε), i.e. ε added to √v before the
+   * bias correction — a larger effective ε early in training. Keras's default
+   * ε is 1e-7: pass `eps: 1e-7` as well to reproduce a Keras run.
+   */
+  epsilonPlacement: 'pytorch' | 'keras';
 }
 
 function zerosLike(p: FloatArray): FloatArray {
@@ -35,6 +43,7 @@ function adamUpdate(p: FloatArray, grad: FloatArray, st: ParamState, h: AdamHype
   const stepSize = h.lr / (1 - Math.pow(b1, step));
   const bc2Sqrt = Math.sqrt(1 - Math.pow(b2, step));
   const sign = h.maximize ? -1 : 1;
+  const keras = h.epsilonPlacement === 'keras';
   for (let i = 0; i < p.length; i++) {
     let g = sign * grad[i]!;
     if (l2 !== 0) g += l2 * p[i]!;
@@ -47,7 +56,7 @@ function adamUpdate(p: FloatArray, grad: FloatArray, st: ParamState, h: AdamHype
       if (second > vmax[i]!) vmax[i] = second;
       second = vmax[i]!;
     }
-    const denom = Math.sqrt(second) / bc2Sqrt + h.eps;
+    const denom = keras ? (Math.sqrt(second) + h.eps) / bc2Sqrt : Math.sqrt(second) / bc2Sqrt + h.eps;
     p[i] -= (stepSize * m[i]!) / denom;
   }
 }
@@ -60,6 +69,7 @@ const ADAM_SPEC: HyperSpec<AdamHyper> = {
   weightDecay: { type: 'number', min: 0 },
   amsgrad: { type: 'boolean' },
   maximize: { type: 'boolean' },
+  epsilonPlacement: { type: 'choice', values: ['pytorch', 'keras'] },
 };
 
 function adamStateSpec(h: AdamHyper): StateSpec {
@@ -76,7 +86,7 @@ function adamState(p: Tensor, h: AdamHyper): ParamState {
 /** Adam (torch.optim.Adam, PyTorch 1.13 defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8); weight decay is L2 added to the gradient. */
 export class Adam extends Optimizer<AdamHyper> {
   constructor(params: ParamList | readonly ParamGroupInput<AdamHyper>[], options: Partial<AdamHyper> & OptimizerOptions = {}) {
-    super('Adam', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false }, options, ADAM_SPEC);
+    super('Adam', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, epsilonPlacement: 'pytorch' }, options, ADAM_SPEC);
   }
   protected stateSpec(h: AdamHyper): StateSpec {
     return adamStateSpec(h);
@@ -96,7 +106,7 @@ export class Adam extends Optimizer<AdamHyper> {
  */
 export class AdamW extends Optimizer<AdamHyper> {
   constructor(params: ParamList | readonly ParamGroupInput<AdamHyper>[], options: Partial<AdamHyper> & OptimizerOptions = {}) {
-    super('AdamW', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false }, options, ADAM_SPEC);
+    super('AdamW', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false, epsilonPlacement: 'pytorch' }, options, ADAM_SPEC);
   }
   protected stateSpec(h: AdamHyper): StateSpec {
     return adamStateSpec(h);

@@ -9,13 +9,13 @@ import { ValueError, checkOptions, describeValue, requireNumber } from '@tapegra
 import type { NumberRule } from '@tapegrad/autograd';
 
 /** The rule for one hyper-parameter. */
-export type HyperRule = ({ type: 'number' } & NumberRule) | { type: 'boolean' } | { type: 'betas' };
+export type HyperRule = ({ type: 'number' } & NumberRule) | { type: 'boolean' } | { type: 'betas' } | { type: 'choice'; values: readonly string[] };
 
 /** One rule per hyper-parameter of H. */
 export type HyperSpec<H> = { readonly [K in keyof H]: HyperRule };
 
 /** The options every optimizer shares (not hyper-parameters): see OptimizerOptions. */
-export const SHARED_OPTION_KEYS = ['clip', 'nonFinite', 'maxConsecutiveSkips', 'trackNorms'] as const;
+export const SHARED_OPTION_KEYS = ['clip', 'nonFinite', 'maxConsecutiveSkips', 'trackNorms', 'decoupledWeightDecay'] as const;
 
 /** Checks one value against its rule; returns it. */
 export function checkHyperValue(fn: string, name: string, value: unknown, rule: HyperRule): unknown {
@@ -24,6 +24,9 @@ export function checkHyperValue(fn: string, name: string, value: unknown, rule: 
       return requireNumber(fn, name, value, rule);
     case 'boolean':
       if (typeof value !== 'boolean') throw new ValueError(fn, `${name} must be true or false, got ${describeValue(value)}`);
+      return value;
+    case 'choice':
+      if (typeof value !== 'string' || !rule.values.includes(value)) throw new ValueError(fn, `${name} must be one of ${rule.values.map((v) => `'${v}'`).join(', ')}, got ${describeValue(value)}`);
       return value;
     case 'betas': {
       if (!Array.isArray(value) || value.length !== 2) throw new ValueError(fn, `${name} must be a pair [beta1, beta2], got ${describeValue(value)}`);

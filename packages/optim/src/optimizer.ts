@@ -60,6 +60,14 @@ export interface OptimizerOptions {
   maxConsecutiveSkips?: number;
   /** Measure gradient norms for the report even in groups without a clip (default true). */
   trackNorms?: boolean;
+  /**
+   * Keras 3's `weight_decay`, on any optimizer: before each update (after
+   * clipping) every parameter with a gradient is decayed, θ ← θ − lr·λ·θ,
+   * with its group's current lr. Decoupled from the gradient (Loshchilov &
+   * Hutter 2019), unlike `weightDecay` on SGD/Adam/RMSprop/Adagrad, which is
+   * PyTorch's L2 term added to the gradient. Default 0.
+   */
+  decoupledWeightDecay?: number;
 }
 
 /** What happened to one parameter's gradient at a step (all clips together). */
@@ -153,6 +161,8 @@ export abstract class Optimizer<H extends { lr: number }> {
   nonFinite: NonFinitePolicy;
   maxConsecutiveSkips: number;
   trackNorms: boolean;
+  /** Keras 3's decoupled weight decay λ (0: off); see OptimizerOptions.decoupledWeightDecay. */
+  readonly decoupledWeightDecay: number;
   stepCount = 0;
   consecutiveSkips = 0;
   private readonly preHooks: ((opt: this) => void)[] = [];
@@ -169,6 +179,7 @@ export abstract class Optimizer<H extends { lr: number }> {
     this.nonFinite = optionalChoice(kind, 'nonFinite', shared.nonFinite, NON_FINITE, 'propagate');
     this.maxConsecutiveSkips = optionalNumber(kind, 'maxConsecutiveSkips', shared.maxConsecutiveSkips, 10, { integer: true, min: 0 });
     this.trackNorms = optionalBoolean(kind, 'trackNorms', shared.trackNorms, true);
+    this.decoupledWeightDecay = optionalNumber(kind, 'decoupledWeightDecay', shared.decoupledWeightDecay, 0, { min: 0 });
     if (params === null || typeof params !== 'object' || !(Symbol.iterator in params)) throw new ValueError(kind, `params must be a list of tensors, [name, tensor] pairs or parameter groups, got ${describeValue(params)}`);
     const list = [...(params as Iterable<unknown>)];
     if (list.length === 0) throw new ValueError(kind, 'got an empty parameter list');
@@ -334,6 +345,11 @@ export abstract class Optimizer<H extends { lr: number }> {
           if (!st) {
             st = this.initState(p, g.hyper);
             this.state.set(p, st);
+          }
+          if (this.decoupledWeightDecay !== 0) {
+            const d = dataOf(p);
+            const decay = 1 - g.hyper.lr * this.decoupledWeightDecay;
+            for (let i = 0; i < d.length; i++) d[i] *= decay;
           }
           this.updateParam(dataOf(p), dataOf(p.grad), st, g.hyper);
         }

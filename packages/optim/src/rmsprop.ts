@@ -14,6 +14,14 @@ export interface RMSpropHyper {
   momentum: number;
   centered: boolean;
   maximize: boolean;
+  /**
+   * Where ε goes. 'pytorch' (default): d = √s + ε (√(s − ḡ²) + ε centered),
+   * momentum b ← μb + g/d, θ ← θ − lr·b. 'keras' (Keras 3 RMSprop): ε inside
+   * the root, d = √(s + ε) (√(s − ḡ² + ε) centered), and the momentum buffer
+   * accumulates lr-scaled increments, b ← μb + lr·g/d, θ ← θ − b. Keras's
+   * defaults differ too (lr 1e-3, ρ = alpha 0.9, ε 1e-7): pass them to reproduce a Keras run.
+   */
+  epsilonPlacement: 'pytorch' | 'keras';
 }
 
 /**
@@ -33,9 +41,10 @@ export class RMSprop extends Optimizer<RMSpropHyper> {
     momentum: { type: 'number', min: 0 },
     centered: { type: 'boolean' },
     maximize: { type: 'boolean' },
+    epsilonPlacement: { type: 'choice', values: ['pytorch', 'keras'] },
   };
   constructor(params: ParamList | readonly ParamGroupInput<RMSpropHyper>[], options: Partial<RMSpropHyper> & OptimizerOptions = {}) {
-    super('RMSprop', params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false }, options, RMSprop.hyperSpec);
+    super('RMSprop', params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, epsilonPlacement: 'pytorch' }, options, RMSprop.hyperSpec);
   }
   protected stateSpec(h: RMSpropHyper): StateSpec {
     return { counters: ['step'], buffers: ['squareAvg', ...(h.momentum > 0 ? ['momentumBuffer'] : []), ...(h.centered ? ['gradAvg'] : [])] };
@@ -54,19 +63,17 @@ export class RMSprop extends Optimizer<RMSpropHyper> {
     const s = st.squareAvg as FloatArray;
     const gAvg = st.gradAvg as FloatArray | undefined;
     const buf = st.momentumBuffer as FloatArray | undefined;
+    const keras = h.epsilonPlacement === 'keras';
     for (let i = 0; i < p.length; i++) {
       let g = sign * grad[i]!;
       if (weightDecay !== 0) g += weightDecay * p[i]!;
       s[i] = alpha * s[i]! + (1 - alpha) * g * g;
-      let avg: number;
-      if (centered) {
-        gAvg![i] = alpha * gAvg![i]! + (1 - alpha) * g;
-        avg = Math.sqrt(s[i]! - gAvg![i]! * gAvg![i]!);
-      } else avg = Math.sqrt(s[i]!);
-      avg += eps;
+      const second = centered ? s[i]! - (gAvg![i] = alpha * gAvg![i]! + (1 - alpha) * g) * gAvg![i]! : s[i]!;
+      const avg = keras ? Math.sqrt(second + eps) : Math.sqrt(second) + eps;
       if (momentum > 0) {
-        buf![i] = momentum * buf![i]! + g / avg;
-        p[i] -= lr * buf![i]!;
+        // Keras accumulates the lr-scaled increment; PyTorch scales the buffer by lr (the same while lr is constant).
+        buf![i] = momentum * buf![i]! + (keras ? (lr * g) / avg : g / avg);
+        p[i] -= keras ? buf![i]! : lr * buf![i]!;
       } else p[i] -= (lr * g) / avg;
     }
   }

@@ -6,7 +6,7 @@
 import type { FloatDType, Generator, Tensor } from '@tapegrad/autograd';
 import * as T from '@tapegrad/autograd';
 import { ShapeError, ValueError, checkOptions, defaultGenerator, describeValue, formatShape, optionalBoolean, optionalChoice, optionalNumber, requireNumber } from '@tapegrad/autograd';
-import { uniform } from '../init.js';
+import { orthogonal, uniform, xavierUniform } from '../init.js';
 import { dropout, emptyParameter, layerOptions } from '../layers.js';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
@@ -30,6 +30,16 @@ export interface RecurrentOptions {
   nonlinearity?: 'tanh' | 'relu';
   /** Use the fused cell ops (default) or the composite built from primitives. */
   fused?: boolean;
+  /**
+   * Initialisation. 'pytorch' (default): every weight and bias U(−1/√H, 1/√H).
+   * 'keras' (Keras's LSTM/GRU/SimpleRNN defaults): input weights
+   * glorot-uniform, U(±√(6/(in + G))) with G = gates·H; recurrent weights
+   * orthogonal (orthonormal columns in PyTorch's [G, H] layout, i.e. Keras's
+   * [H, G] kernel with orthonormal rows); biases zero, except the LSTM's
+   * forget-gate bias, 1 (Keras `unit_forget_bias`; put in bias_ih, since the
+   * two PyTorch biases add up to Keras's one).
+   */
+  init?: 'pytorch' | 'keras';
   dtype?: FloatDType;
   generator?: Generator;
 }
@@ -64,6 +74,18 @@ export interface RecurrentOutput {
 
 type Params = Record<string, Parameter>;
 
+/** Keras's defaults for one layer and direction: glorot-uniform W_ih, orthogonal W_hh, zero biases with the LSTM forget-gate bias at 1. */
+function kerasInit(kind: RecurrentKind, H: number, params: Params, sfx: string, generator: Generator | undefined): void {
+  const gen = generator ? { generator } : {};
+  xavierUniform(params[`weight_ih${sfx}`]!, 1, gen);
+  orthogonal(params[`weight_hh${sfx}`]!, 1, gen);
+  const bih = params[`bias_ih${sfx}`], bhh = params[`bias_hh${sfx}`];
+  if (!bih || !bhh) return;
+  bih.data.fill(0);
+  bhh.data.fill(0);
+  if (kind === 'lstm') bih.data.fill(1, H, 2 * H); // gate order i, f, g, o: the f slice
+}
+
 /** The base of RNN, LSTM and GRU: parameters weight_ih_l{k}[_reverse] etc. as own properties. */
 export abstract class RecurrentLayer extends Module {
   readonly numLayers: number;
@@ -78,7 +100,7 @@ export abstract class RecurrentLayer extends Module {
   constructor(readonly kind: RecurrentKind, readonly inputSize: number, readonly hiddenSize: number, options: RecurrentOptions = {}) {
     super();
     const name = this.constructor.name;
-    const known = ['numLayers', 'bidirectional', 'batchFirst', 'dropout', 'bias', 'fused', 'dtype', 'generator', ...(kind === 'rnn' ? ['nonlinearity'] : [])];
+    const known = ['numLayers', 'bidirectional', 'batchFirst', 'dropout', 'bias', 'fused', 'init', 'dtype', 'generator', ...(kind === 'rnn' ? ['nonlinearity'] : [])];
     layerOptions(name, options, known, ['bidirectional', 'batchFirst', 'bias', 'fused']);
     for (const [k, v] of [['inputSize', inputSize], ['hiddenSize', hiddenSize], ['numLayers', options.numLayers ?? 1]] as const) requireNumber(name, k, v, { integer: true, min: 1 });
     this.numLayers = options.numLayers ?? 1;
@@ -88,6 +110,7 @@ export abstract class RecurrentLayer extends Module {
     this.hasBias = options.bias ?? true;
     this.nonlinearity = optionalChoice(name, 'nonlinearity', options.nonlinearity, ['tanh', 'relu'], 'tanh');
     this.fused = options.fused ?? true;
+    const initMode = optionalChoice(name, 'init', options.init, ['pytorch', 'keras'], 'pytorch');
     this.dropoutGenerator = options.generator ?? defaultGenerator;
     const G = GATES[kind] * hiddenSize;
     const bound = 1 / Math.sqrt(hiddenSize);
@@ -99,6 +122,7 @@ export abstract class RecurrentLayer extends Module {
         const shapes: [string, number[]][] = [[`weight_ih${sfx}`, [G, inF]], [`weight_hh${sfx}`, [G, hiddenSize]]];
         if (this.hasBias) shapes.push([`bias_ih${sfx}`, [G]], [`bias_hh${sfx}`, [G]]);
         for (const [n, shape] of shapes) params[n] = uniform(emptyParameter(shape, options.dtype), -bound, bound, { generator: options.generator }) as Parameter;
+        if (initMode === 'keras') kerasInit(kind, hiddenSize, params, sfx, options.generator);
       }
     }
   }
