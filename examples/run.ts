@@ -13,6 +13,7 @@ const EXAMPLES: Record<string, { about: string; load: () => Promise<Example> }> 
   'clipping-showdown': { about: 'no clipping vs value vs per-tensor norm vs global norm on an unstable LSTM (the main demo)', load: () => import('./clipping-showdown/index.js') },
   'exploding-cliff': { about: "Pascanu et al.'s one-unit RNN: the loss cliff and SGD with and without clipping", load: () => import('./exploding-cliff/index.js') },
   'gradient-flow': { about: '‖dL/dh_t‖ along a long sequence for tanh RNN, LSTM and GRU; what clipping does and does not fix', load: () => import('./gradient-flow/index.js') },
+  'fashion-lstm': { about: "the Keras tutorials' LSTM(10) on Fashion-MNIST: four clipping settings under a stable and an unstable optimizer", load: () => import('./fashion-lstm/index.js') },
   'pathological-tasks': { about: 'temporal-order and addition problems: success rates with and without clipping', load: () => import('./pathological-tasks/index.js') },
   sharpness: { about: 'the top Hessian eigenvalue of an RNN loss (Hessian-vector products) during training, with and without clipping', load: () => import('./sharpness/index.js') },
   'char-lstm': { about: 'a character-level LSTM language model with sampling, perplexity and checkpoint resume', load: () => import('./char-lstm/index.js') },

@@ -29,7 +29,8 @@ const TASKS: Record<TaskName, { inputs: number; outputs: number; make: typeof te
     loss: (o, y) => mseLoss(o, y),
     error: (o, y) => {
       let bad = 0;
-      for (let i = 0; i < y.size; i++) if (Math.abs(o.data[i]! - y.data[i]!) > 0.04) bad++;
+      // !(≤) rather than >: a NaN output (a diverged run) is an error, not a success.
+      for (let i = 0; i < y.size; i++) if (!(Math.abs(o.data[i]! - y.data[i]!) <= 0.04)) bad++;
       return bad / y.size;
     },
   },

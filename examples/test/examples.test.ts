@@ -115,6 +115,25 @@ describe('examples run end to end with tiny settings', () => {
     const s = topHessianEigenvalue(loss, [theta], new T.Generator(1), 200, 1e-12);
     expect(s.lambda).toBeCloseTo(7, 6);
   });
+  it('fashion-lstm (the npm package data, tiny budget): table, plots, predictions picture, per-epoch metrics', async () => {
+    const out = tmp('fashion');
+    const { run } = await import('../fashion-lstm/index.js');
+    await quiet(() => run(new Args(['--epochs', '1', '--steps-per-epoch', '3', '--out', out])));
+    expectOutputs(out, ['loss-stable.svg', 'grad-norm-stable.svg', 'loss-unstable.svg', 'grad-norm-unstable.svg', 'predictions.svg', 'results.md', 'metrics.jsonl']);
+    const md = readFileSync(join(out, 'results.md'), 'utf8');
+    for (const clip of ['no clipping', 'clipByValue(0.01)', 'clipByNorm(0.1)', 'clipByGlobalNorm(0.1)']) expect(md).toContain(clip);
+    expect(md).toMatch(/Test metrics on all 10000 held-out images/);
+    expect(md).toMatch(/\| Ankle boot \|/);
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(8);
+  });
+  it('fashion-lstm --dir reads IDX files instead', async () => {
+    const dir = tmp('fashion-idx');
+    writeFashion(dir, 64, false);
+    const out = tmp('fashion-idx-out');
+    const { run } = await import('../fashion-lstm/index.js');
+    await quiet(() => run(new Args(['--dir', dir, '--epochs', '1', '--steps-per-epoch', '2', '--batch', '8', '--optimizers', 'stable', '--out', out])));
+    expect(readFileSync(join(out, 'results.md'), 'utf8')).toMatch(/IDX files .* original 60k\/10k split/);
+  });
   it('char-lstm: resuming from a checkpoint continues the same loss curve', async () => {
     const { run } = await import('../char-lstm/index.js');
     const small = ['--steps-per-epoch', '3', '--hidden', '8', '--seq', '12', '--batch', '4', '--sample', '5'];
@@ -136,6 +155,19 @@ describe('examples run end to end with tiny settings', () => {
 });
 
 describe('IDX loader', () => {
+  it('the npm package split is the standard one: 6,000/1,000 per class, seeded, shuffled (never class-sorted)', async () => {
+    const { fromPackage } = await import('../lib/fashion.js');
+    const a = fromPackage(0);
+    const count = (y: Int32Array) => Array.from({ length: 10 }, (_, c) => y.filter((v) => v === c).length);
+    expect(count(a.train.y)).toEqual(Array(10).fill(6000));
+    expect(count(a.test.y)).toEqual(Array(10).fill(1000));
+    expect(new Set(a.test.y.subarray(0, 50)).size).toBeGreaterThan(5);
+    expect(Math.max(...a.train.x.subarray(0, 784 * 100))).toBeLessThanOrEqual(1);
+    const again = fromPackage(0), other = fromPackage(1);
+    expect(Array.from(again.test.y.subarray(0, 100))).toEqual(Array.from(a.test.y.subarray(0, 100)));
+    expect(Array.from(other.test.y.subarray(0, 100))).not.toEqual(Array.from(a.test.y.subarray(0, 100)));
+    expect(a.source).toMatch(/2 empty entries dropped/);
+  });
   it('parses the header and data of plain and gzipped files', () => {
     const dir = tmp('idx');
     const data = Uint8Array.from({ length: 24 }, (_, i) => i);

@@ -26,8 +26,9 @@ function logitsShape(op: string, logits: Tensor): [number, number] {
 
 /**
  * The fraction of rows whose target is among the k highest logits
- * (top-k accuracy; k = 1 is plain accuracy). Ties count against: a target
- * is in the top k when fewer than k classes score strictly higher.
+ * (top-k accuracy; k = 1 is plain accuracy). A target is in the top k when
+ * fewer than k classes score strictly higher; a row with any NaN logit (a
+ * diverged model) counts as wrong.
  */
 export function accuracy(logits: Tensor, targets: Tensor, options: { topk?: number } = {}): number {
   checkOptions('accuracy', options, ['topk']);
@@ -38,9 +39,14 @@ export function accuracy(logits: Tensor, targets: Tensor, options: { topk?: numb
   let right = 0;
   for (let b = 0; b < B; b++) {
     const target = logits.data[b * C + y[b]!]!;
-    let higher = 0;
-    for (let c = 0; c < C; c++) if (logits.data[b * C + c]! > target) higher++;
-    if (higher < k) right++;
+    let higher = 0, nonFinite = false;
+    for (let c = 0; c < C; c++) {
+      const v = logits.data[b * C + c]!;
+      if (Number.isNaN(v)) nonFinite = true;
+      else if (v > target) higher++;
+    }
+    // A row with NaN logits (a diverged model) is wrong, never right by default: every comparison with NaN is false.
+    if (!nonFinite && !Number.isNaN(target) && higher < k) right++;
   }
   return right / B;
 }

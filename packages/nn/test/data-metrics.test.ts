@@ -74,6 +74,8 @@ describe('metrics', () => {
     expect(accuracy(logits, y, { topk: 2 })).toBe(1);
     expect(accuracy(logits, y, { topk: 3 })).toBe(1);
     expect(() => accuracy(logits, y, { topk: 4 })).toThrow(/topk/);
+    // A diverged model's NaN logits are wrong answers, not right ones (every comparison with NaN is false).
+    expect(accuracy(T.tensor([[NaN, NaN, NaN], [0.1, NaN, 0.2]]), T.tensor([0, 2], { dtype: 'int32' }))).toBe(0);
     expect(() => accuracy(logits, T.tensor([1, 1, 2, 3], { dtype: 'int32' }))).toThrow(/target 3 at position 3/);
   });
   it('confusionMatrix: rows are true classes, columns predictions; from logits or indices', () => {

@@ -215,6 +215,26 @@ export interface HeatmapOptions extends Omit<ChartOptions, 'logY' | 'hLines'> {
 }
 
 /**
+ * The part of segment p→q inside the box (Liang–Barsky), as its two end
+ * points, or null when the segment misses the box.
+ */
+function clipSegment(p: readonly [number, number], q: readonly [number, number], box: { x0: number; x1: number; y0: number; y1: number }): [[number, number], [number, number]] | null {
+  const dx = q[0] - p[0], dy = q[1] - p[1];
+  let t0 = 0, t1 = 1;
+  for (const [num, den] of [[p[0] - box.x0, -dx], [box.x1 - p[0], dx], [p[1] - box.y0, -dy], [box.y1 - p[1], dy]] as const) {
+    if (den === 0) {
+      if (num < 0) return null;
+      continue;
+    }
+    const t = num / den;
+    if (den < 0) t0 = Math.max(t0, t);
+    else t1 = Math.min(t1, t);
+  }
+  if (t0 > t1) return null;
+  return [[p[0] + t0 * dx, p[1] + t0 * dy], [p[0] + t1 * dx, p[1] + t1 * dy]];
+}
+
+/**
  * values[r][c] at (xs[c], ys[r]); colour by value (non-finite cells grey).
  * Overlay series are drawn in the map's coordinates with a legend.
  */
@@ -222,7 +242,9 @@ export function heatmap(values: readonly (readonly number[])[], xs: readonly num
   const flat = values.flat().filter(Number.isFinite);
   const lo = Math.min(...flat), hi = Math.max(...flat);
   const width = (opts.width ?? 760) + 90;
-  const f = frame({ ...opts, width }, [xs[0]!, xs[xs.length - 1]!], [ys[0]!, ys[ys.length - 1]!]);
+  // The overlay legend gets its own column right of the colour bar, so it never covers the map.
+  const legendCol = opts.overlay?.length ? legendWidth(opts.overlay.map((o) => ({ name: `${o.name} (× leaves view, ◦ returns)` }))) + 24 : 0;
+  const f = frame({ ...opts, width }, [xs[0]!, xs[xs.length - 1]!], [ys[0]!, ys[ys.length - 1]!], false, legendCol);
   const plotW = f.plotW - 90;
   const sx = (x: number) => f.left + ((x - xs[0]!) / (xs[xs.length - 1]! - xs[0]! || 1)) * plotW;
   const cw = plotW / xs.length, ch = f.plotH / ys.length;
@@ -247,19 +269,48 @@ export function heatmap(values: readonly (readonly number[])[], xs: readonly num
   for (let i = 0; i < 50; i++) svg.push(`<rect x="${bx}" y="${(f.top + f.plotH - ((i + 1) * f.plotH) / 50).toFixed(1)}" width="16" height="${(f.plotH / 50 + 0.6).toFixed(1)}" fill="${viridis(i / 49)}"/>`);
   for (const v of niceTicks(lo, hi, 5)) svg.push(`<text x="${bx + 20}" y="${(f.top + f.plotH - ((v - lo) / (hi - lo || 1)) * f.plotH + 4).toFixed(1)}">${formatTick(v)}</text>`);
   svg.push(`<text transform="translate(${bx + 70} ${f.top + f.plotH / 2}) rotate(90)" text-anchor="middle">${esc(opts.colorLabel)}</text>`);
-  // Overlays
-  // Points outside the window are drawn on its edge, so a jump out of view still shows its direction.
-  const clampTo = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
+  // Overlays: each trajectory is cut where it leaves the window (never pinned to the edge, which would draw
+  // a path that was not taken); an × marks each exit and a ◦ each re-entry, and the legend says so.
+  const box = { x0: xs[0]!, x1: xs[xs.length - 1]!, y0: ys[0]!, y1: ys[ys.length - 1]! };
+  const X = (x: number) => sx(x).toFixed(1), Y = (y: number) => f.sy(y).toFixed(1);
+  const items: { name: string; color: string; dashed?: boolean | undefined }[] = [];
   (opts.overlay ?? []).forEach((s, i) => {
     const color = s.color ?? ['#ffffff', '#ff4040', '#00e0ff', '#ffa000'][i % 4]!;
-    const pts = s.x
-      .map((x, k) => [x, s.y[k]!] as const)
-      .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y))
-      .map(([x, y]) => [clampTo(x, xs[0]!, xs[xs.length - 1]!), clampTo(y, ys[0]!, ys[ys.length - 1]!)] as const);
-    svg.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''} points="${pts.map(([x, y]) => `${sx(x).toFixed(1)},${f.sy(y).toFixed(1)}`).join(' ')}"/>`);
-    for (const [x, y] of pts) svg.push(`<circle cx="${sx(x).toFixed(1)}" cy="${f.sy(y).toFixed(1)}" r="2.2" fill="${color}"/>`);
+    const pts = s.x.map((x, k) => [x, s.y[k]!] as const).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+    const inside = ([x, y]: readonly [number, number]) => x >= box.x0 && x <= box.x1 && y >= box.y0 && y <= box.y1;
+    const runs: [number, number][][] = [];
+    const marks: string[] = [];
+    let current: [number, number][] = [];
+    pts.forEach((p, k) => {
+      if (inside(p)) {
+        if (k > 0 && !inside(pts[k - 1]!)) {
+          const cut = clipSegment(pts[k - 1]!, p, box);
+          if (cut) {
+            current.push(cut[0]);
+            marks.push(`<circle cx="${X(cut[0][0])}" cy="${Y(cut[0][1])}" r="5" fill="none" stroke="${color}" stroke-width="2"/>`);
+          }
+        }
+        current.push([p[0], p[1]]);
+        svg.push(`<circle cx="${X(p[0])}" cy="${Y(p[1])}" r="2.2" fill="${color}"/>`);
+        return;
+      }
+      if (k === 0) return;
+      const cut = clipSegment(pts[k - 1]!, p, box);
+      if (cut && inside(pts[k - 1]!)) {
+        current.push(cut[1]);
+        const [ex, ey] = cut[1];
+        marks.push(`<path d="M${(sx(ex) - 6).toFixed(1)},${(f.sy(ey) - 6).toFixed(1)} l12,12 m0,-12 l-12,12" stroke="${color}" stroke-width="3"/>`);
+      } else if (cut) runs.push([cut[0], cut[1]]); // passes through the window between two outside points
+      if (current.length) runs.push(current);
+      current = [];
+    });
+    if (current.length) runs.push(current);
+    for (const r of runs) if (r.length > 1) svg.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''} points="${r.map(([x, y]) => `${X(x)},${Y(y)}`).join(' ')}"/>`);
+    svg.push(...marks);
+    const left = pts.some((p) => !inside(p));
+    items.push({ name: left ? `${s.name} (× leaves view${marks.some((m) => m.startsWith('<circle')) ? ', ◦ returns' : ''})` : s.name, color, dashed: s.dashed });
   });
-  if (opts.overlay?.length) svg.push(...legend({ ...f, left: f.left }, opts.overlay.map((s, i) => ({ name: s.name, color: s.color ?? ['#ffffff', '#ff4040', '#00e0ff', '#ffa000'][i % 4]!, dashed: s.dashed })), true).map((l) => l.replace('fill="white" fill-opacity="0.85"', 'fill="#222" fill-opacity="0.7"').replace(/<text /, '<text fill="white" ')));
+  if (items.length) svg.push(...legend({ ...f, plotW: f.plotW + 24 }, items).map((l) => l.replace(/stroke="#ffffff"/g, 'stroke="#777"').replace(/fill="#ffffff"/g, 'fill="#777"')));
   svg.push('</svg>');
   return svg.join('\n');
 }
