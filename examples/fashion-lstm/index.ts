@@ -118,7 +118,7 @@ export async function run(args: Args): Promise<void> {
     ['no clipping', () => null],
     [`clipByValue(${o.value}) (Keras clipvalue)`, () => clipByValue(o.value)],
     [`clipByNorm(${o.norm}) (Keras clipnorm)`, () => clipByNorm(o.norm)],
-    [`clipByGlobalNorm(${o.norm}) (Keras global_clipnorm)`, () => clipByGlobalNorm(o.norm)],
+    [`clipByGlobalNorm(${o.norm}) (Keras global_clipnorm)`, () => clipByGlobalNorm(o.norm, { eps: 0 })],
   ];
   const t0 = performance.now();
   const data: FashionData = dir ? fromIdx(dir) : fromPackage(o.seed);

@@ -89,6 +89,17 @@ describe('examples run end to end with tiny settings', () => {
     await quiet(() => run(new Args(['--lengths', '4', '--seeds', '1', '--steps', '4', '--eval-every', '2', '--hidden', '4', '--out', out])));
     expectOutputs(out, ['success.svg', 'results.md', 'metrics.jsonl']);
   });
+  it('pathological-tasks: per-task plans (addition uses cosine decay), --paper sets the paper scale, command-line options override', async () => {
+    const out = tmp('patho-plan');
+    const { run } = await import('../pathological-tasks/index.js');
+    await quiet(() => run(new Args(['--paper', '--lengths', '4', '--seeds', '1', '--steps', '2', '--eval-every', '1', '--out', out])));
+    const md = readFileSync(join(out, 'results.md'), 'utf8');
+    expect(md).toMatch(/hidden 50; SGD momentum 0/);
+    expect(md).toMatch(/addition: lengths 4, SGD lr 0\.01, up to 2 steps/);
+    const def = tmp('patho-default');
+    await quiet(() => run(new Args(['--tasks', 'addition', '--lengths', '3', '--seeds', '1', '--steps', '3', '--eval-every', '3', '--out', def])));
+    expect(readFileSync(join(def, 'results.md'), 'utf8')).toMatch(/addition: lengths 3, SGD lr 0\.2 \(cosine decay\), up to 3 steps/);
+  });
   it('pathological-tasks --omega adds SGD-CR (clipping plus the regulariser Ω, a second-order gradient)', async () => {
     const out = tmp('patho-omega');
     const { run } = await import('../pathological-tasks/index.js');
