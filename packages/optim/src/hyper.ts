@@ -15,7 +15,7 @@ export type HyperRule = ({ type: 'number' } & NumberRule) | { type: 'boolean' } 
 export type HyperSpec<H> = { readonly [K in keyof H]: HyperRule };
 
 /** The options every optimizer shares (not hyper-parameters): see OptimizerOptions. */
-export const SHARED_OPTION_KEYS = ['clip', 'nonFinite', 'maxConsecutiveSkips', 'trackNorms', 'decoupledWeightDecay'] as const;
+export const SHARED_OPTION_KEYS = ['clip', 'nonFinite', 'maxConsecutiveSkips', 'trackNorms', 'decoupledWeightDecay', 'shadow'] as const;
 
 /** Checks one value against its rule; returns it. */
 export function checkHyperValue(fn: string, name: string, value: unknown, rule: HyperRule): unknown {

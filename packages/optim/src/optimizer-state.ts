@@ -28,6 +28,8 @@ interface StateOwner<H> {
   readonly state: Map<Tensor, ParamState>;
   readonly clip: GradientTransformation | null;
   readonly clipState: Json;
+  readonly shadow: readonly GradientTransformation[];
+  readonly shadowStates: readonly Json[];
   readonly stepCount: number;
   readonly consecutiveSkips: number;
 }
@@ -37,11 +39,13 @@ export interface LoadedState<H> {
   state: Map<Tensor, ParamState>;
   groups: { hyper: H; clipState: Json | undefined }[];
   clipState: Json | undefined;
+  /** One per shadow rule (undefined: start it afresh), or undefined when the snapshot has none. */
+  shadowStates: (Json | undefined)[] | undefined;
   stepCount: number;
   consecutiveSkips: number;
 }
 
-const TOP_KEYS = ['state', 'paramGroups', 'stepCount', 'consecutiveSkips', 'clip', 'clipState'];
+const TOP_KEYS = ['state', 'paramGroups', 'stepCount', 'consecutiveSkips', 'clip', 'clipState', 'shadow', 'shadowStates'];
 
 /** The snapshot of an optimizer (see Optimizer.stateDict). */
 export function writeStateDict<H>(opt: StateOwner<H>): OptimizerStateDict {
@@ -60,7 +64,12 @@ export function writeStateDict<H>(opt: StateOwner<H>): OptimizerStateDict {
     }
     return { ...(encodeJson(g.hyper) as { [key: string]: Json }), params: indices, clip: g.clip ? g.clip.name : null, clipState: encodeJson(g.clipState) };
   });
-  return { state, paramGroups, stepCount: opt.stepCount, consecutiveSkips: opt.consecutiveSkips, clip: opt.clip ? opt.clip.name : null, clipState: encodeJson(opt.clipState) };
+  const sd: OptimizerStateDict = { state, paramGroups, stepCount: opt.stepCount, consecutiveSkips: opt.consecutiveSkips, clip: opt.clip ? opt.clip.name : null, clipState: encodeJson(opt.clipState) };
+  if (opt.shadow.length) {
+    sd.shadow = opt.shadow.map((s) => s.name);
+    sd.shadowStates = opt.shadowStates.map((st) => encodeJson(st));
+  }
+  return sd;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -73,6 +82,14 @@ function readClipState(fn: string, where: string, clip: GradientTransformation |
   if (!clip) throw new ValueError(fn, `${where} has a clip state but this optimizer has no clip there`);
   if (savedName !== clip.name) throw new ValueError(fn, `${where}'s clip state was written by ${describeValue(savedName)}, but the clip here is '${clip.name}'`);
   return decodeJson(saved as Json);
+}
+
+/** The shadow rules' states from a snapshot: same rules in the same order, or none saved. */
+function readShadowStates(fn: string, shadow: readonly GradientTransformation[], names: unknown, states: unknown): (Json | undefined)[] | undefined {
+  if (names === undefined && states === undefined) return undefined;
+  if (!Array.isArray(names) || !Array.isArray(states) || names.length !== states.length) throw new ValueError(fn, `shadow and shadowStates must be lists of the same length, got ${describeValue(names)} and ${describeValue(states)}`);
+  if (names.length !== shadow.length || names.some((n, i) => n !== shadow[i]!.name)) throw new ValueError(fn, `the snapshot's shadow rules are ${describeValue(names)}, but this optimizer's are ${describeValue(shadow.map((s) => s.name))}`);
+  return states.map((st, i) => readClipState(fn, `shadow[${i}]`, shadow[i]!, names[i], st));
 }
 
 /**
@@ -141,7 +158,7 @@ export function readStateDict<H>(opt: StateOwner<H>, sd: unknown, spec: HyperSpe
     state.set(p, st);
   }
   const clipState = readClipState(fn, 'the optimizer', opt.clip, sd.clip, sd.clipState);
-  return { state, groups, clipState, stepCount, consecutiveSkips };
+  return { state, groups, clipState, shadowStates: readShadowStates(fn, opt.shadow, sd.shadow, sd.shadowStates), stepCount, consecutiveSkips };
 }
 
 /** A `{dtype, data}` buffer: the parameter's dtype, one number (or tagged non-finite) per element. */

@@ -68,6 +68,16 @@ export interface OptimizerOptions {
    * PyTorch's L2 term added to the gradient. Default 0.
    */
   decoupledWeightDecay?: number;
+  /**
+   * Shadow clipping: rules evaluated at every step on a copy of the raw
+   * gradients of all parameters — the same gradients the applied clips see —
+   * and never applied. Their reports (`report.shadow`, scope 'shadow') show
+   * what ZClip, or a norm clip at another threshold, *would* have done to
+   * this very step, next to what the applied rule did. Each keeps its own
+   * state (saved in the state dict), as if it were the one in charge of
+   * clipping while seeing the unclipped trajectory.
+   */
+  shadow?: readonly GradientTransformation[];
 }
 
 /** What happened to one parameter's gradient at a step (all clips together). */
@@ -112,6 +122,8 @@ export interface StepReport {
   normAfter: number;
   /** The optimizer-wide clip's report (scope 'optimizer'), null without one. */
   clip: ClipReport | null;
+  /** With `shadow` rules: what each would have done to this step's raw gradients (scope 'shadow'), in order. */
+  shadow?: ClipReport[];
   groups: GroupStepReport[];
 }
 
@@ -161,6 +173,9 @@ export abstract class Optimizer<H extends { lr: number }> {
   nonFinite: NonFinitePolicy;
   maxConsecutiveSkips: number;
   trackNorms: boolean;
+  /** Rules evaluated on a copy of the raw gradients and reported, never applied (see OptimizerOptions.shadow). */
+  readonly shadow: readonly GradientTransformation[];
+  shadowStates: Json[] = [];
   /** Keras 3's decoupled weight decay λ (0: off); see OptimizerOptions.decoupledWeightDecay. */
   readonly decoupledWeightDecay: number;
   stepCount = 0;
@@ -180,6 +195,8 @@ export abstract class Optimizer<H extends { lr: number }> {
     this.maxConsecutiveSkips = optionalNumber(kind, 'maxConsecutiveSkips', shared.maxConsecutiveSkips, 10, { integer: true, min: 0 });
     this.trackNorms = optionalBoolean(kind, 'trackNorms', shared.trackNorms, true);
     this.decoupledWeightDecay = optionalNumber(kind, 'decoupledWeightDecay', shared.decoupledWeightDecay, 0, { min: 0 });
+    if (shared.shadow !== undefined && !Array.isArray(shared.shadow)) throw new ValueError(kind, `shadow must be a list of gradient transformations, got ${describeValue(shared.shadow)}`);
+    this.shadow = ((shared.shadow ?? []) as unknown[]).map((s, i) => checkClip(kind, `shadow[${i}]`, s)!);
     if (params === null || typeof params !== 'object' || !(Symbol.iterator in params)) throw new ValueError(kind, `params must be a list of tensors, [name, tensor] pairs or parameter groups, got ${describeValue(params)}`);
     const list = [...(params as Iterable<unknown>)];
     if (list.length === 0) throw new ValueError(kind, 'got an empty parameter list');
@@ -187,6 +204,7 @@ export abstract class Optimizer<H extends { lr: number }> {
     const groups = isGroup(list[0]) ? (list as ParamGroupInput<H>[]) : [{ params: list as ParamList } as ParamGroupInput<H>];
     for (const g of groups) this.addParamGroup(g);
     if (this.clip) this.clipState = this.clip.init(this.allParams());
+    this.shadowStates = this.shadow.map((s) => s.init(this.allParams()));
   }
 
   /** Cross-field checks beyond the schema (e.g. nesterov needs momentum); throws ValueError. */
@@ -336,7 +354,7 @@ export abstract class Optimizer<H extends { lr: number }> {
       }
       if (count > 0) this.scanNonFinite(true);
     }
-    const { groups, clip } = this.clipAll();
+    const { groups, clip, shadow } = this.clipAll();
     noGrad(() => {
       for (const g of this.paramGroups)
         for (const p of g.params) {
@@ -357,7 +375,7 @@ export abstract class Optimizer<H extends { lr: number }> {
     this.stepCount++;
     this.consecutiveSkips = 0;
     const total = (key: 'normBefore' | 'normAfter') => Math.sqrt(groups.reduce((s, g) => s + g[key] * g[key], 0));
-    const report: StepReport = { step: this.stepCount, skipped: false, consecutiveSkips: 0, nonFiniteEntries, ...(loss !== undefined ? { loss } : {}), normBefore: total('normBefore'), normAfter: total('normAfter'), clip, groups };
+    const report: StepReport = { step: this.stepCount, skipped: false, consecutiveSkips: 0, nonFiniteEntries, ...(loss !== undefined ? { loss } : {}), normBefore: total('normBefore'), normAfter: total('normAfter'), clip, ...(shadow ? { shadow } : {}), groups };
     for (const h of this.postHooks) h(this, report);
     return report;
   }
@@ -366,8 +384,14 @@ export abstract class Optimizer<H extends { lr: number }> {
    * Runs the group clips, then the optimizer clip, and builds the reports.
    * New clip states are committed only when every clip has succeeded.
    */
-  private clipAll(): { groups: GroupStepReport[]; clip: ClipReport | null } {
+  private clipAll(): { groups: GroupStepReport[]; clip: ClipReport | null; shadow: ClipReport[] | null } {
     const norm = (t: Tensor | null) => (t && this.trackNorms ? tensorNorm(dataOf(t), 2) : NaN);
+    // Shadows first, on their own copies of the raw gradients: they see what the applied clips see, and change nothing.
+    const shadowResults = this.shadow.map((s, i) => {
+      const params = this.allParams();
+      const copies = params.map((p) => (p.grad ? new TensorClass(dataOf(p.grad).slice(), p.grad.shape) : null));
+      return s.update(copies, this.shadowStates[i] ?? s.init(params), params, this.allNames());
+    });
     const raw = this.paramGroups.map((g) => g.params.map((p) => norm(p.grad)));
     const groupResults = this.paramGroups.map((g) => {
       if (!g.clip) return null;
@@ -392,6 +416,7 @@ export abstract class Optimizer<H extends { lr: number }> {
       if (groupResults[gi]) g.clipState = groupResults[gi]!.state;
     });
     if (globalResult) this.clipState = globalResult.state;
+    shadowResults.forEach((r, i) => (this.shadowStates[i] = r.state));
     const globalReport = globalResult ? { ...globalResult.report, scope: 'optimizer' as const } : null;
     let offset = 0;
     const groups = this.paramGroups.map((g, gi): GroupStepReport => {
@@ -420,7 +445,7 @@ export abstract class Optimizer<H extends { lr: number }> {
         params,
       };
     });
-    return { groups, clip: globalReport };
+    return { groups, clip: globalReport, shadow: shadowResults.length ? shadowResults.map((r) => ({ ...r.report, scope: 'shadow' as const })) : null };
   }
 
   /** A JSON-serializable snapshot: per-parameter state (by global index), group hyper-parameters, clip states; NaN/±Inf kept. */
@@ -445,6 +470,7 @@ export abstract class Optimizer<H extends { lr: number }> {
       if (g.clip) g.clipState = lg.clipState === undefined ? g.clip.init(g.params) : lg.clipState;
     });
     if (this.clip) this.clipState = loaded.clipState === undefined ? this.clip.init(this.allParams()) : loaded.clipState;
+    this.shadowStates = this.shadow.map((s, i) => loaded.shadowStates?.[i] ?? s.init(this.allParams()));
     this.stepCount = loaded.stepCount;
     this.consecutiveSkips = loaded.consecutiveSkips;
   }

@@ -37,9 +37,11 @@ export interface ClipReport {
   /**
    * Which gradients the clip saw, set by the optimizer: 'group' (one
    * parameter group's own clip) or 'optimizer' (one transformation over
-   * every parameter of every group). Absent when used alone.
+   * every parameter of every group), or 'shadow' (evaluated on a copy of the
+   * raw gradients and not applied: see OptimizerOptions.shadow). Absent when
+   * used alone.
    */
-  scope?: 'group' | 'optimizer';
+  scope?: 'group' | 'optimizer' | 'shadow';
   /** Rule-specific numbers (z-score, clipped units, non-finite entries...). */
   details?: Record<string, number>;
 }
