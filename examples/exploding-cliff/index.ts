@@ -5,29 +5,13 @@
  * dynamics cross a bifurcation; there the gradient explodes and one SGD step
  * can throw the parameters far away. Norm clipping bounds that step.
  */
-import type { Tensor } from '@tapegrad/autograd';
-import { add, full, mul, noGrad, sigmoid, square, sub, tensor } from '@tapegrad/autograd';
+import { noGrad, tensor } from '@tapegrad/autograd';
 import type { Args } from '../lib/args.js';
+import type { Setup } from '../lib/cliff.js';
+import { lossAt } from '../lib/cliff.js';
 import { RunOutput, markdownTable } from '../lib/output.js';
 import { heatmap, lineChart } from '@tapegrad/optim/plot';
 import { Progress } from '../lib/progress.js';
-
-interface Setup {
-  T: number;
-  x0: number;
-  target: number;
-}
-
-/** x_T for tensors w, b of any (equal) shape, elementwise: the recurrence unrolled T times on the tape. */
-function unroll(w: Tensor, b: Tensor, s: Setup): Tensor {
-  let x = full([...w.shape], s.x0, { dtype: 'float64' });
-  for (let t = 0; t < s.T; t++) x = add(mul(w, sigmoid(x)), b);
-  return x;
-}
-
-function lossAt(w: Tensor, b: Tensor, s: Setup): Tensor {
-  return square(sub(unroll(w, b, s), s.target));
-}
 
 interface Trajectory {
   name: string;

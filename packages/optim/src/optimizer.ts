@@ -167,8 +167,11 @@ export abstract class Optimizer<H extends { lr: number }> {
   readonly defaults: H;
   /** The optimizer's name in error messages ('SGD', 'Adam', ...). */
   readonly kind: string;
-  /** The optimizer-wide clip (scope: every parameter of every group). */
-  readonly clip: GradientTransformation | null;
+  /** The optimizer-wide clip (scope: every parameter of every group); change it with setClip. */
+  get clip(): GradientTransformation | null {
+    return this.appliedClip;
+  }
+  private appliedClip: GradientTransformation | null;
   clipState: Json = null;
   nonFinite: NonFinitePolicy;
   maxConsecutiveSkips: number;
@@ -190,7 +193,7 @@ export abstract class Optimizer<H extends { lr: number }> {
     const [hyper, shared] = splitOptions<H>(kind, options, spec);
     this.defaults = { ...defaults, ...hyper };
     checkHyper(kind, this.defaults, spec);
-    this.clip = checkClip(kind, 'clip', shared.clip);
+    this.appliedClip = checkClip(kind, 'clip', shared.clip);
     this.nonFinite = optionalChoice(kind, 'nonFinite', shared.nonFinite, NON_FINITE, 'propagate');
     this.maxConsecutiveSkips = optionalNumber(kind, 'maxConsecutiveSkips', shared.maxConsecutiveSkips, 10, { integer: true, min: 0 });
     this.trackNorms = optionalBoolean(kind, 'trackNorms', shared.trackNorms, true);
@@ -446,6 +449,18 @@ export abstract class Optimizer<H extends { lr: number }> {
       };
     });
     return { groups, clip: globalReport, shadow: shadowResults.length ? shadowResults.map((r) => ({ ...r.report, scope: 'shadow' as const })) : null };
+  }
+
+  /**
+   * Replaces the optimizer-wide clip from the next step on (null removes it),
+   * e.g. to switch rules mid-run. The new rule starts from its initial state;
+   * parameters, optimizer state and the shadows are untouched.
+   */
+  setClip(clip: GradientTransformation | null): this {
+    const checked = checkClip(`${this.kind}.setClip`, 'clip', clip);
+    this.appliedClip = checked;
+    this.clipState = checked ? checked.init(this.allParams()) : null;
+    return this;
   }
 
   /** A JSON-serializable snapshot: per-parameter state (by global index), group hyper-parameters, clip states; NaN/±Inf kept. */

@@ -70,4 +70,15 @@ describe('shadow clipping', () => {
     expect(() => new SGD([w], { lr: 0.1, shadow: [clipByNorm(1), {} as never] })).toThrow(/shadow\[1\]/);
     expect(() => new SGD([w], { lr: 0.1, shadow: clipByNorm(1) as never })).toThrow(/shadow must be a list/);
   });
+  it('setClip switches the applied rule from the next step, with a fresh state; null removes it', () => {
+    const { opt, step } = setup(true, 7);
+    step(0);
+    opt.setClip(clipByNorm(0.25));
+    const r = step(1);
+    expect(r.clip!.name).toBe('clipByNorm(0.25)');
+    r.clip!.tensors.forEach((t) => expect(t.normAfter).toBeLessThanOrEqual(0.25 + 1e-12));
+    opt.setClip(null);
+    expect(step(2).clip).toBeNull();
+    expect(() => opt.setClip({} as never)).toThrow(/setClip/);
+  });
 });
