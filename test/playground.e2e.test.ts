@@ -18,6 +18,7 @@ import { extname, join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StepPoint } from '../playground/src/protocol.js';
 
 const root = resolve(import.meta.dirname, '..');
 const dist = resolve(root, 'playground/dist');
@@ -28,16 +29,7 @@ if (!executable) console.warn('playground e2e: skipped — no Chromium (apt-get 
 
 const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.wasm': 'application/wasm' };
 
-interface Point {
-  step: number;
-  loss: number;
-  normBefore: number;
-  normAfter: number;
-  clipped: boolean;
-  threshold: number | null;
-  rule: string;
-  shadow: { name: string }[];
-}
+type Point = StepPoint;
 interface LabState {
   backend: string;
   points: Point[];
