@@ -28,6 +28,7 @@ const API: [string, number][] = [
   ['mseLoss', 3], ['l1Loss', 3], ['huberLoss', 3], ['smoothL1Loss', 3], ['bceWithLogits', 3], ['nllLoss', 3], ['crossEntropy', 3],
   ['gradients', 3], ['backward', 3], ['rnnCell', 5], ['lstmCell', 6], ['gruCell', 6], ['manualSeed', 1], ['gradcheck', 3],
   ['lstmSequence', 5], ['gruSequence', 5], ['rnnSequence', 4], ['setBackend', 1],
+  ['vjp', 4], ['jvp', 4], ['hvp', 4], ['jacobian', 3], ['hessian', 3], ['gradgradcheck', 3], ['grad', 2], ['valueAndGrad', 2],
 ];
 
 /** Tensor methods (called on a generated tensor). */

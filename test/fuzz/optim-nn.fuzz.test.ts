@@ -18,7 +18,7 @@ const outcomes: Outcomes = new Map();
 const RUNS = 200 * FUZZ_SCALE;
 
 const OPTIMIZERS = { SGD: optim.SGD, Adam: optim.Adam, AdamW: optim.AdamW, RMSprop: optim.RMSprop, Adagrad: optim.Adagrad } as const;
-const HYPER_KEYS = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize', 'betas', 'eps', 'amsgrad', 'alpha', 'centered', 'lrDecay', 'initialAccumulatorValue', 'clip', 'nonFinite', 'maxConsecutiveSkips', 'trackNorms', 'clipnorm', 'weight_decay', 'global_clipnorm'];
+const HYPER_KEYS = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize', 'betas', 'eps', 'amsgrad', 'alpha', 'centered', 'lrDecay', 'initialAccumulatorValue', 'clip', 'nonFinite', 'maxConsecutiveSkips', 'trackNorms', 'clipnorm', 'weight_decay', 'global_clipnorm', 'epsilonPlacement', 'decoupledWeightDecay', 'shadow', 'rho'];
 
 /** Values a hyper-parameter might be given. */
 const hyperValue = fc.oneof(badValue, fc.double({ min: -2, max: 2 }), fc.boolean(), fc.tuple(fc.double({ min: -0.5, max: 1.5 }), fc.double({ min: -0.5, max: 1.5 })), fc.constantFrom('error', 'skip', 'zero', 'propagate'), fc.constant(optim.clipByGlobalNorm(1)));
@@ -139,6 +139,14 @@ describe('fuzz: clip transformations and free functions', () => {
     ['StepLR', (o, a) => new optim.StepLR(o as never, a as never), 2],
     ['CosineAnnealingLR', (o, a) => new optim.CosineAnnealingLR(o as never, a as never), 2],
     ['ReduceLROnPlateau', (o, a) => new optim.ReduceLROnPlateau(o as never, a as never), 2],
+    ['passThroughReport', optim.passThroughReport as never, 3],
+    ['TensorDataset', (a, b) => new nn.TensorDataset(a as never, b as never), 2],
+    ['DataLoader', (d, o) => [...new nn.DataLoader(d as never, o as never)], 2],
+    ['defaultCollate', nn.defaultCollate as never, 2],
+    ['accuracy', nn.accuracy as never, 3],
+    ['confusionMatrix', nn.confusionMatrix as never, 3],
+    ['RunningMean.add', (v, w) => new nn.RunningMean().add(v as never, w as never), 2],
+    ['summary', nn.summary as never, 2],
   ];
   for (const [name, fn, arity] of FREE) {
     it(`${name}: a result or a TapegradError`, () => {

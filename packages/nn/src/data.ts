@@ -78,6 +78,8 @@ export interface DataLoaderOptions<S, B> {
  * by position, giving a tuple of batches.
  */
 export function defaultCollate(samples: readonly unknown[], dtype: DType = 'float32'): unknown {
+  if (!Array.isArray(samples)) throw new ValueError('defaultCollate', `samples must be a list, got ${describeValue(samples)}`);
+  if (dtype !== 'float32' && dtype !== 'float64' && dtype !== 'int32') throw new ValueError('defaultCollate', `dtype must be 'float32', 'float64' or 'int32', got ${describeValue(dtype)}`);
   if (samples.length === 0) throw new ValueError('defaultCollate', 'cannot collate an empty batch');
   const first = samples[0];
   if (first instanceof T.Tensor) return T.noGrad(() => T.stack(samples as Tensor[], 0));

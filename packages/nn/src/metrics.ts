@@ -58,10 +58,11 @@ export function accuracy(logits: Tensor, targets: Tensor, options: { topk?: numb
  */
 export function confusionMatrix(predictions: Tensor, targets: Tensor, numClasses?: number): Tensor {
   if (!(predictions instanceof T.Tensor)) throw new ValueError('confusionMatrix', `predictions must be a Tensor, got ${describeValue(predictions)}`);
+  if (numClasses !== undefined && (typeof numClasses !== 'number' || !Number.isInteger(numClasses) || numClasses < 1)) throw new ValueError('confusionMatrix', `numClasses must be a positive integer, got ${describeValue(numClasses)}`);
   const fromLogits = predictions.ndim === 2;
   const C = fromLogits ? predictions.shape[1]! : numClasses;
   if (C === undefined || !Number.isInteger(C) || C < 1) throw new ValueError('confusionMatrix', `numClasses must be a positive integer when predictions are class indices, got ${describeValue(numClasses)}`);
-  if (fromLogits && numClasses !== undefined && numClasses !== C) throw new ShapeError('confusionMatrix', `logits have ${C} classes but numClasses is ${numClasses}`);
+  if (fromLogits && numClasses !== undefined && numClasses !== C) throw new ShapeError('confusionMatrix', `logits have ${C} classes but numClasses is ${describeValue(numClasses)}`);
   const B = predictions.shape[0] ?? 0;
   if (!fromLogits && predictions.ndim !== 1) throw new ShapeError('confusionMatrix', `predictions must be logits [batch, classes] or class indices [batch], got shape [${predictions.shape.join(', ')}]`);
   const pred = fromLogits ? T.argmax(predictions, 1).data : labelsOf('confusionMatrix', predictions, B, C);

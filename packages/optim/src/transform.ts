@@ -45,6 +45,9 @@ export function identity(): GradientTransformation<null> {
 
 /** A report for a transformation that changed nothing (norms computed by the caller if wanted). */
 export function passThroughReport(name: string, grads: readonly (Tensor | null)[], norms?: readonly number[]): ClipReport {
+  if (typeof name !== 'string') throw new ValueError('passThroughReport', `name must be a string, got ${describeValue(name)}`);
+  if (!Array.isArray(grads)) throw new ValueError('passThroughReport', `grads must be a list of tensors (or nulls), got ${describeValue(grads)}`);
+  if (norms !== undefined && (!Array.isArray(norms) || norms.length !== grads.length || norms.some((n) => typeof n !== 'number'))) throw new ValueError('passThroughReport', `norms must be one number per gradient (${grads.length}), got ${describeValue(norms)}`);
   const tensors: TensorClipReport[] = [];
   let sq = 0;
   grads.forEach((g, i) => {
