@@ -19,6 +19,7 @@ import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StepPoint } from '../playground/src/protocol.js';
+import { parseSafetensors } from '@tapegrad/nn';
 
 const root = resolve(import.meta.dirname, '..');
 const dist = resolve(root, 'playground/dist');
@@ -134,6 +135,19 @@ describe.skipIf(!executable)('Clip Lab in Chromium', () => {
     expect(rows.length).toBe(points.length);
     expect(rows[rows.length - 1]!.step).toBe(points[points.length - 1]!.step);
     expect(rows.every((r) => Array.isArray(r.groups) && Number.isFinite(r.loss))).toBe(true);
+  }, 60_000);
+
+  it('downloads the CSV (per-parameter columns) and the model as a safetensors file that parses back', async () => {
+    const points = (await lab(page)).points.length;
+    const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+    expect(csvDownload.suggestedFilename()).toBe('clip-lab.csv');
+    const csv = readFileSync((await csvDownload.path())!, 'utf8').trim().split('\n');
+    expect(csv[0]).toMatch(/^step,group,lr,normBefore,normAfter,clipped,skipped,threshold,loss,normBefore:rnn\.weight_ih_l0/);
+    expect(csv.length - 1).toBe(points);
+    const [modelDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-model')]);
+    const parsed = parseSafetensors(new Uint8Array(readFileSync((await modelDownload.path())!)));
+    expect(Object.keys(parsed.tensors).sort()).toEqual(['head.bias', 'head.weight', 'rnn.bias_hh_l0', 'rnn.bias_ih_l0', 'rnn.weight_hh_l0', 'rnn.weight_ih_l0']);
+    expect(JSON.parse(parsed.metadata.config!).rule).toBe('clipByGlobalNorm'); // the reset test's preset
   }, 60_000);
 
   it('fits a phone-sized screen: no horizontal scroll, controls reachable by keyboard; the cliff preset draws its surface', async () => {

@@ -12,9 +12,10 @@ import type { FromWorker, RuleName, RunConfig, StepPoint, ToWorker } from './pro
 
 const PRESETS: Record<string, Partial<RunConfig>> = {
   // The demo's showdown: an LSTM on temporal order with SGD at a learning rate far too large.
-  unclipped: { task: 'temporal-order', cell: 'lstm', hidden: 32, length: 8, optimizer: 'sgd', lr: 10, rule: 'none', threshold: 1, seed: 1 },
-  clipped: { task: 'temporal-order', cell: 'lstm', hidden: 32, length: 8, optimizer: 'sgd', lr: 10, rule: 'clipByGlobalNorm', threshold: 0.1, seed: 1 },
-  cliff: { task: 'cliff', cell: 'rnn', hidden: 1, length: 50, optimizer: 'sgd', lr: 1, rule: 'none', threshold: 1, seed: 1 },
+  unclipped: { task: 'temporal-order', cell: 'lstm', hidden: 32, length: 8, optimizer: 'sgd', lr: 10, momentum: 0.9, rule: 'none', threshold: 1, seed: 1 },
+  clipped: { task: 'temporal-order', cell: 'lstm', hidden: 32, length: 8, optimizer: 'sgd', lr: 10, momentum: 0.9, rule: 'clipByGlobalNorm', threshold: 0.1, seed: 1 },
+  // Pascanu et al.'s cliff with plain SGD, as in their figure.
+  cliff: { task: 'cliff', cell: 'rnn', hidden: 1, length: 50, optimizer: 'sgd', lr: 1, momentum: 0, rule: 'none', threshold: 1, seed: 1 },
 };
 
 const form = document.getElementById('controls') as HTMLFormElement;
@@ -23,7 +24,7 @@ const field = (name: string) => form.elements.namedItem(name) as HTMLInputElemen
 
 function readConfig(): RunConfig {
   const n = (name: string) => Number(field(name).value);
-  return { task: field('task').value as RunConfig['task'], cell: field('cell').value as RunConfig['cell'], hidden: n('hidden'), length: n('length'), optimizer: field('optimizer').value as RunConfig['optimizer'], lr: n('lr'), rule: field('rule').value as RuleName, threshold: n('threshold'), seed: n('seed') };
+  return { task: field('task').value as RunConfig['task'], cell: field('cell').value as RunConfig['cell'], hidden: n('hidden'), length: n('length'), optimizer: field('optimizer').value as RunConfig['optimizer'], lr: n('lr'), momentum: n('momentum'), rule: field('rule').value as RuleName, threshold: n('threshold'), seed: n('seed') };
 }
 
 function writeConfig(c: Partial<RunConfig>): void {
@@ -174,7 +175,7 @@ for (const b of document.querySelectorAll<HTMLButtonElement>('[data-preset]')) {
 }
 // The rule and its threshold apply at once, mid-run; every other setting needs a reset.
 for (const name of ['rule', 'threshold']) field(name).addEventListener('change', () => send({ type: 'setRule', rule: field('rule').value as RuleName, threshold: Number(field('threshold').value) }));
-for (const name of ['task', 'cell', 'hidden', 'length', 'optimizer', 'lr', 'seed']) field(name).addEventListener('change', reset);
+for (const name of ['task', 'cell', 'hidden', 'length', 'optimizer', 'lr', 'momentum', 'seed']) field(name).addEventListener('change', reset);
 
 let pendingDownload: 'jsonl' | 'csv' | 'safetensors' | null = null;
 function download(kind: 'jsonl' | 'csv' | 'safetensors'): void {

@@ -12,6 +12,8 @@ export interface RunConfig {
   length: number;
   optimizer: 'sgd' | 'adam';
   lr: number;
+  /** SGD's momentum (ignored by Adam). */
+  momentum: number;
   rule: RuleName;
   /** The rule's threshold (value bound, norm, AGC ratio, AutoClip percentile or ZClip z). */
   threshold: number;

@@ -33,7 +33,7 @@ function build(config: RunConfig): Run {
   const shadow = (Object.keys(RULES) as Exclude<RuleName, 'none'>[]).filter((r) => r !== config.rule).map((r) => RULES[r](defaultThreshold(r)));
   const options = { lr: config.lr, clip: ruleOf(config.rule, config.threshold), shadow };
   const params = model.namedParameters();
-  const opt = (config.optimizer === 'adam' ? new Adam(params, options) : new SGD(params, { ...options, momentum: 0.9 })) as unknown as Optimizer<{ lr: number }>;
+  const opt = (config.optimizer === 'adam' ? new Adam(params, options) : new SGD(params, { ...options, momentum: config.momentum })) as unknown as Optimizer<{ lr: number }>;
   const monitor = new GradientMonitor({ maxReports: 5000 }).attach(opt as unknown as SGD);
   return { config, model, opt, monitor, step: 0, running: false };
 }
