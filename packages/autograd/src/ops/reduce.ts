@@ -128,37 +128,38 @@ function extremumOp(name: 'max' | 'min', wantMax: boolean) {
       // Along a dim only the selected indices are needed.
       return { out: wrap(out, reducedShape(x.shape, [d], keepdim)), saved: { x: null, shape: x.shape, dim: d, index, value: 0 } };
     },
-    backward({ x, shape, dim, index, value }, g) {
-      const gx = allocate(g.dtype as 'float64', sizeOf(shape));
+    backward(saved, g) {
+      const mask = selectionMask(saved, g.dtype as 'float64');
+      const ge = saved.index === null ? null : kernels.broadcastTo(floatData(g), reducedShape(saved.shape, [saved.dim], true), saved.shape);
       const gd = floatData(g);
-      if (index === null) {
-        const xd = floatData(x!);
-        let ties = 0;
-        for (let i = 0; i < xd.length; i++) if (xd[i] === value) ties++;
-        for (let i = 0; i < xd.length; i++) if (xd[i] === value) gx[i] = gd[0]! / ties;
-      } else {
-        const [outer, n, inner] = blocks(shape, dim);
-        for (let o = 0; o < outer; o++)
-          for (let i = 0; i < inner; i++) gx[(o * n + index[o * inner + i]!) * inner + i] = gd[o * inner + i]!;
-      }
-      return [wrap(gx, shape)];
+      for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) mask[i] *= ge ? ge[i]! : gd[0]!;
+      return [wrap(mask, saved.shape)];
     },
-    // g routed by the same selection, as a constant 0/1 (or 1/ties) mask: the selection is piecewise constant.
-    backwardGraph({ x, shape, dim, index, value }, g) {
-      const mask = allocate(g.dtype as 'float64', sizeOf(shape));
-      if (index === null) {
-        const xd = floatData(x!);
-        let ties = 0;
-        for (let i = 0; i < xd.length; i++) if (xd[i] === value) ties++;
-        for (let i = 0; i < xd.length; i++) if (xd[i] === value) mask[i] = 1 / ties;
-        return [mul(g, wrap(mask, shape))];
-      }
-      const [outer, n, inner] = blocks(shape, dim);
-      for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) mask[(o * n + index[o * inner + i]!) * inner + i] = 1;
-      return [mul(reshape(g, reducedShape(shape, [dim], true)), wrap(mask, shape))];
+    // g routed by the same selection, as a constant mask: the selection is piecewise constant.
+    backwardGraph(saved, g) {
+      const mask = wrap(selectionMask(saved, g.dtype as 'float64'), saved.shape);
+      return [mul(saved.index === null ? g : reshape(g, reducedShape(saved.shape, [saved.dim], true)), mask)];
     },
   });
 }
+/**
+ * Where max/min sent the gradient: over all elements, 1/ties at each tied
+ * extremum (PyTorch's max() without dim); along a dim, 1 at the selected index.
+ */
+function selectionMask({ x, shape, dim, index, value }: { x: Tensor | null; shape: readonly number[]; dim: number; index: Int32Array | null; value: number }, dtype: 'float32' | 'float64'): FloatArray {
+  const mask = allocate(dtype, sizeOf(shape));
+  if (index === null) {
+    const xd = floatData(x!);
+    let ties = 0;
+    for (let i = 0; i < xd.length; i++) if (xd[i] === value) ties++;
+    for (let i = 0; i < xd.length; i++) if (xd[i] === value) mask[i] = 1 / ties;
+    return mask;
+  }
+  const [outer, n, inner] = blocks(shape, dim);
+  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) mask[(o * n + index[o * inner + i]!) * inner + i] = 1;
+  return mask;
+}
+
 const maxOp = extremumOp('max', true);
 const minOp = extremumOp('min', false);
 
@@ -281,6 +282,18 @@ export function std(x: Tensor, dim?: DimArg | VarOptions, options?: Omit<VarOpti
 /** Which vector norm: a positive number p, Infinity, or 'fro' (= 2). */
 export type NormOrder = number | 'fro' | 'inf';
 
+/** ∂‖x‖∞/∂x: sign(x) shared among the entries that reach the maximum |x| of their slice (0 where ‖x‖ = 0). */
+function infNormMask(x: Tensor, norm: FloatArray, keepShape: readonly number[]): FloatArray {
+  const xd = floatData(x);
+  const ne = kernels.broadcastTo(norm, keepShape, x.shape);
+  const counts = allocate('float64', norm.length);
+  const slot = slotIndex(keepShape, x.shape);
+  for (let i = 0; i < xd.length; i++) if (Math.abs(xd[i]!) === ne[i]) counts[slot[i]!]++;
+  const mask = allocate(x.dtype as 'float64', x.size);
+  for (let i = 0; i < xd.length; i++) if (Math.abs(xd[i]!) === ne[i] && ne[i] !== 0) mask[i] = Math.sign(xd[i]!) / counts[slot[i]!]!;
+  return mask;
+}
+
 const normOp = defineOp({
   name: 'norm',
   forward(x: Tensor, p: number, dims: number[], keepdim: boolean) {
@@ -308,13 +321,8 @@ const normOp = defineOp({
     const ge = kernels.broadcastTo(floatData(g), keepShape, x.shape);
     const ne = kernels.broadcastTo(norm, keepShape, x.shape);
     if (p === Infinity) {
-      const counts = allocate('float64', norm.length);
-      const slot = slotIndex(keepShape, x.shape);
-      for (let i = 0; i < xd.length; i++) if (Math.abs(xd[i]!) === ne[i]) counts[slot[i]!]++;
-      for (let i = 0; i < xd.length; i++) {
-        const v = xd[i]!;
-        if (Math.abs(v) === ne[i] && ne[i] !== 0) gx[i] = (Math.sign(v) * ge[i]!) / counts[slot[i]!]!;
-      }
+      const mask = infNormMask(x, norm, keepShape);
+      for (let i = 0; i < xd.length; i++) gx[i] = mask[i]! * ge[i]!;
     } else {
       for (let i = 0; i < xd.length; i++) {
         const v = xd[i]!, n = ne[i]!;
@@ -334,16 +342,7 @@ const normOp = defineOp({
     const safe = where(nonzero, n, 1);
     if (p === 1) return [mul(ge, sign(x))];
     if (p === 2) return [mul(mul(ge, div(x, safe)), nonzero)];
-    if (p === Infinity) {
-      const xd = floatData(x);
-      const ne_ = kernels.broadcastTo(norm, keepShape, x.shape);
-      const counts = allocate('float64', norm.length);
-      const slot = slotIndex(keepShape, x.shape);
-      for (let i = 0; i < xd.length; i++) if (Math.abs(xd[i]!) === ne_[i]) counts[slot[i]!]++;
-      const mask = allocate(x.dtype as 'float64', x.size);
-      for (let i = 0; i < xd.length; i++) if (Math.abs(xd[i]!) === ne_[i] && ne_[i] !== 0) mask[i] = Math.sign(xd[i]!) / counts[slot[i]!]!;
-      return [mul(ge, wrap(mask, x.shape))];
-    }
+    if (p === Infinity) return [mul(ge, wrap(infNormMask(x, norm, keepShape), x.shape))];
     // g·sign(x)|x|^{p−1} / ‖x‖^{p−1}
     return [mul(div(mul(ge, mul(sign(x), powScalar(abs(x), p - 1))), powScalar(safe, p - 1)), nonzero)];
   },
