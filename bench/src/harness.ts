@@ -1,6 +1,7 @@
 /** Timing, garbage collection and table printing shared by the benchmarks. */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import * as T from '@tapegrad/autograd';
 
 setFlagsFromString('--expose_gc');
 /** Forces a full garbage collection (exposed at run time, no node flag needed). */
@@ -59,4 +60,28 @@ export function compareTimes(fns: Record<string, () => unknown>, rounds = 5, min
     }
   }
   return best;
+}
+
+/** The threads tapegrad uses by default here (TAPEGRAD_NUM_THREADS, else the cores up to 4): the "all cores" columns. */
+export const DEFAULT_THREADS = T.getNumThreads();
+
+/**
+ * Runs fn with tapegrad's WebAssembly backend on n threads, after the
+ * workers have joined (they start in the background on the first kernel
+ * call), then restores the previous count.
+ */
+export async function withThreads<R>(n: number, fn: () => R | Promise<R>): Promise<R> {
+  const before = T.getNumThreads();
+  const used = T.setNumThreads(n);
+  const a = T.ones([64, 64]);
+  const deadline = performance.now() + 10_000;
+  while (T.backendInfo().wasm.threads.workersReady < used - 1 && performance.now() < deadline) {
+    T.matmul(a, a);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  try {
+    return await fn();
+  } finally {
+    T.setNumThreads(before);
+  }
 }

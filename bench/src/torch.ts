@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as T from '@tapegrad/autograd';
-import { table, timeit } from './harness.js';
+import { DEFAULT_THREADS, table, timeit, verdict, withThreads } from './harness.js';
 import { W2, W3, tapegradStep } from './workloads.js';
 
 interface TorchResult {
@@ -36,18 +36,23 @@ export async function benchTorch(): Promise<void> {
     console.log(`\n--torch: ${torch}`);
     return;
   }
+  const torchAll = DEFAULT_THREADS > 1 ? runTorch(DEFAULT_THREADS) : torch;
   const backend = T.getBackend();
   T.setBackend('wasm');
   const gflops = (n: number) => {
     const a = T.randn([n, n]), b = T.randn([n, n]);
     return (2 * n ** 3) / timeit(() => T.matmul(a, b), { minMs: 1500 }) / 1e6;
   };
-  const ours = { matmul256: gflops(256), matmul1024: gflops(1024), W2: timeit(tapegradStep(W2).step, { minMs: 3000, minReps: 5 }), W3: timeit(tapegradStep(W3).step, { minMs: 3000, minReps: 5 }) };
+  const measure = () => ({ matmul256: gflops(256), matmul1024: gflops(1024), W2: timeit(tapegradStep(W2).step, { minMs: 3000, minReps: 5 }), W3: timeit(tapegradStep(W3).step, { minMs: 3000, minReps: 5 }) });
+  const one = await withThreads(1, measure);
+  const all = await withThreads(DEFAULT_THREADS, measure);
   T.setBackend(backend);
-  table(`tapegrad:wasm vs torch ${torch.torch} (${torch.blas}), one thread each`, ['workload', 'tapegrad:wasm', `torch-${torch.blas}:1`, 'tapegrad ÷ torch', 'target'], [
-    ['matmul 256² (GFLOP/s)', ours.matmul256, torch.matmul256, ours.matmul256 / torch.matmul256, ''],
-    ['matmul 1024² (GFLOP/s)', ours.matmul1024, torch.matmul1024, ours.matmul1024 / torch.matmul1024, ''],
-    ['W2 train step (ms)', ours.W2, torch.W2, ours.W2 / torch.W2, 'time ≤ 1.3×'],
-    ['W3 train step (ms)', ours.W3, torch.W3, ours.W3 / torch.W3, 'time ≤ 1.0×'],
+  const them = typeof torchAll === 'string' ? null : torchAll;
+  const n = DEFAULT_THREADS;
+  table(`tapegrad:wasm vs torch ${torch.torch} (${torch.blas}): one thread each, then tapegrad on ${n} threads (and torch on ${n}, for reference)`, ['workload', 'tapegrad:wasm', `torch-${torch.blas}:1`, 'tapegrad ÷ torch:1', 'target', '', `tapegrad:wasm ×${n}`, `×${n} ÷ torch:1`, 'target', '', `torch-${torch.blas}:${n}`], [
+    ['matmul 256² (GFLOP/s)', one.matmul256, torch.matmul256, one.matmul256 / torch.matmul256, '', '', all.matmul256, all.matmul256 / torch.matmul256, '', '', them?.matmul256 ?? '–'],
+    ['matmul 1024² (GFLOP/s)', one.matmul1024, torch.matmul1024, one.matmul1024 / torch.matmul1024, '', '', all.matmul1024, all.matmul1024 / torch.matmul1024, '', '', them?.matmul1024 ?? '–'],
+    ['W2 train step (ms)', one.W2, torch.W2, one.W2 / torch.W2, 'time ≤ 1.3×', verdict(one.W2 / torch.W2 <= 1.3), all.W2, all.W2 / torch.W2, n > 1 ? 'time ≤ 0.75×' : '', n > 1 ? verdict(all.W2 / torch.W2 <= 0.75) : '', them?.W2 ?? '–'],
+    ['W3 train step (ms)', one.W3, torch.W3, one.W3 / torch.W3, 'time ≤ 1.0×', verdict(one.W3 / torch.W3 <= 1.0), all.W3, all.W3 / torch.W3, '', '', them?.W3 ?? '–'],
   ]);
 }

@@ -41,8 +41,8 @@ export { softmax, logSoftmax } from './ops/activation.js';
 export { mseLoss, l1Loss, huberLoss, smoothL1Loss, bceWithLogits, nllLoss, crossEntropy } from './ops/loss.js';
 export type { Reduction, ClassLossOptions } from './ops/loss.js';
 export { kernels, defaultKernels, setKernel, sizeOf, formatShape, allocate, allocateLike, MAX_ELEMENTS } from './backend/index.js';
-export { setBackend, getBackend, backendInfo, backendReady } from './backend/select.js';
-export type { BackendName } from './backend/select.js';
+export { setBackend, getBackend, backendInfo, backendReady, setNumThreads, getNumThreads } from './backend/select.js';
+export type { BackendName, ThreadsInfo } from './backend/select.js';
 export type { Kernels, UnaryOp, UnaryKernel, BinaryOp, GemmArgs, GruBackwardArgs, GruForwardArgs, LstmBackwardArgs, LstmForwardArgs, RnnBackwardArgs, RnnForwardArgs } from './backend/index.js';
 
 export { rnnCell, lstmCell, gruCell } from './ops/recurrent.js';

@@ -24,9 +24,9 @@ const MC: i32 = 64;
 const KC: i32 = 256;
 const NC: i32 = 1024;
 
-/** Bytes the caller must reserve for the two packing buffers. */
+/** Bytes of one thread's scratch: the two packing buffers and the micro-kernel's 4×8 spill block. */
 export function packBytes(): i32 {
-  return (MC * KC + KC * NC) * 4;
+  return (MC * KC + KC * NC) * 4 + 128;
 }
 
 /** First free byte after the module's static data: the caller's heap starts here. */
@@ -52,12 +52,50 @@ const MIN_NORMAL = memory.data<f32>([1.17549435e-38, 1.17549435e-38, 1.17549435e
   return f32x4.add(f32x4.mul(a, b), c);
 }
 
-/** Packs rows i0..i0+mc, cols k0..k0+kc of op(A) into 4-row panels: dst[(p·kc + k)·4 + r]; rows past mc are 0. */
+/**
+ * Stores the 4×4 block whose rows are r0..r3 transposed: column c of the
+ * block to dst + c·stride (four floats each).
+ */
+@inline function storeTransposed(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, stride: usize): void {
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + stride, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * stride, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * stride, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
+}
+
+/**
+ * Packs rows i0..i0+mc, cols k0..k0+kc of op(A) into 4-row panels:
+ * dst[(p·kc + k)·4 + r]; rows past mc are 0. Full panels move four floats
+ * at a time: a transposed A has the panel's four rows side by side (one
+ * load per k), a plain A has them K apart (four loads of four k, then a
+ * 4×4 transpose in registers). Packing is O(M·K) against the O(M·N·K)
+ * product, but done a float at a time it cost as much as the product when N
+ * is small (the 512×28×1792 weight gradient of an input projection).
+ */
 function packA(a: usize, ars: i32, aks: i32, i0: i32, mc: i32, k0: i32, kc: i32, dst: usize): void {
   for (let p = 0; p < mc; p += 4) {
     const rows = min(4, mc - p);
     let out = dst + <usize>(p * kc) * 4;
-    for (let k = 0; k < kc; k++) {
+    let k = 0;
+    if (rows == 4 && ars == 1) {
+      for (; k < kc; k++) {
+        v128.store(out, dazv(v128.load(a + <usize>(i0 + p + (k0 + k) * aks) * 4)));
+        out += 16;
+      }
+    } else if (rows == 4 && aks == 1) {
+      const r0 = a + <usize>((i0 + p) * ars + k0) * 4;
+      const stride = <usize>ars * 4;
+      for (; k + 4 <= kc; k += 4) {
+        const src = r0 + <usize>k * 4;
+        storeTransposed(dazv(v128.load(src)), dazv(v128.load(src + stride)), dazv(v128.load(src + 2 * stride)), dazv(v128.load(src + 3 * stride)), out, 16);
+        out += 64;
+      }
+    }
+    for (; k < kc; k++) {
       const base = (k0 + k) * aks;
       for (let r = 0; r < 4; r++) {
         const v: f32 = r < rows ? daz(load<f32>(a + <usize>((i0 + p + r) * ars + base) * 4)) : 0;
@@ -68,30 +106,53 @@ function packA(a: usize, ars: i32, aks: i32, i0: i32, mc: i32, k0: i32, kc: i32,
   }
 }
 
-/** Packs rows k0..k0+kc, cols j0..j0+nc of op(B) into 8-column panels: dst[(p·kc + k)·8 + c]; cols past nc are 0. */
+/**
+ * Packs rows k0..k0+kc, cols j0..j0+nc of op(B) into 8-column panels:
+ * dst[(p·kc + k)·8 + c]; cols past nc are 0. Full panels of a plain B are
+ * two vector copies per k; of a transposed B (the hidden-to-hidden weight of
+ * a recurrent step, W_hhᵀ) eight rows of four k each, transposed in two 4×4
+ * blocks.
+ */
 function packB(b: usize, bks: i32, bjs: i32, k0: i32, kc: i32, j0: i32, nc: i32, dst: usize): void {
   for (let p = 0; p < nc; p += 8) {
     const cols = min(8, nc - p);
     let out = dst + <usize>(p * kc) * 4;
-    for (let k = 0; k < kc; k++) {
-      const base = (k0 + k) * bks;
-      if (cols == 8 && bjs == 1) {
-        const src = b + <usize>(base + j0 + p) * 4;
+    let k = 0;
+    if (cols == 8 && bjs == 1) {
+      for (; k < kc; k++) {
+        const src = b + <usize>((k0 + k) * bks + j0 + p) * 4;
         v128.store(out, dazv(v128.load(src)));
         v128.store(out, dazv(v128.load(src, 16)), 16);
-      } else {
-        for (let c = 0; c < 8; c++) {
-          const v: f32 = c < cols ? daz(load<f32>(b + <usize>(base + (j0 + p + c) * bjs) * 4)) : 0;
-          store<f32>(out + <usize>c * 4, v);
-        }
+        out += 32;
+      }
+    } else if (cols == 8 && bks == 1) {
+      const c0 = b + <usize>((j0 + p) * bjs + k0) * 4;
+      const stride = <usize>bjs * 4;
+      for (; k + 4 <= kc; k += 4) {
+        const lo = c0 + <usize>k * 4;
+        const hi = lo + 4 * stride;
+        storeTransposed(dazv(v128.load(lo)), dazv(v128.load(lo + stride)), dazv(v128.load(lo + 2 * stride)), dazv(v128.load(lo + 3 * stride)), out, 32);
+        storeTransposed(dazv(v128.load(hi)), dazv(v128.load(hi + stride)), dazv(v128.load(hi + 2 * stride)), dazv(v128.load(hi + 3 * stride)), out + 16, 32);
+        out += 128;
+      }
+    }
+    for (; k < kc; k++) {
+      const base = (k0 + k) * bks;
+      for (let c = 0; c < 8; c++) {
+        const v: f32 = c < cols ? daz(load<f32>(b + <usize>(base + (j0 + p + c) * bjs) * 4)) : 0;
+        store<f32>(out + <usize>c * 4, v);
       }
       out += 32;
     }
   }
 }
 
-/** C[4×8 block at c, row stride ldc floats] += packed A panel · packed B panel over kc; mr×nr of the block is real. */
-function kernel(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, mr: i32, nr: i32): void {
+/**
+ * C[4×8 block at c, row stride ldc floats] += packed A panel · packed B panel
+ * over kc; mr×nr of the block is real; `spill` is 128 bytes of this thread's
+ * scratch (static memory would be shared between threads).
+ */
+function kernel(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, mr: i32, nr: i32, spill: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -131,7 +192,7 @@ function kernel(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, mr: i32, nr: 
     return;
   }
   // An edge block: spill the accumulators and add only the real part.
-  const t = memory.data(128, 16);
+  const t = spill;
   v128.store(t, c00); v128.store(t, c01, 16);
   v128.store(t, c10, 32); v128.store(t, c11, 48);
   v128.store(t, c20, 64); v128.store(t, c21, 80);
@@ -145,34 +206,95 @@ function kernel(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, mr: i32, nr: 
 }
 
 /**
- * C (+)= op(A)·op(B) for float32 matrices at byte offsets a, b, c (C is
- * M×N row-major); `pack` points at packBytes() of scratch. Without
- * `accumulate` C is overwritten.
+ * Rows i0..i1, columns j0..j1 of C (+)= op(A)·op(B) for float32 matrices at
+ * byte offsets a, b, c (C is M×N row-major); `pack` points at packBytes() of
+ * this thread's scratch. Without `accumulate` that block of C is overwritten.
+ *
+ * Each element is the same sum in the same order whatever block it is
+ * computed in (k runs over the same KC chunks; padding lanes never mix into
+ * real ones), so splitting C between threads cannot change a result: one
+ * thread and N threads give identical bits.
  */
-export function gemm(transA: bool, transB: bool, M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, accumulate: bool, pack: usize): void {
-  if (!accumulate) memory.fill(c, 0, <usize>(M * N) * 4);
-  if (K == 0 || M == 0 || N == 0) return;
+export function gemmBlock(transA: bool, transB: bool, M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, accumulate: bool, pack: usize, i0: i32, i1: i32, j0: i32, j1: i32): void {
+  if (i1 <= i0 || j1 <= j0) return;
+  if (!accumulate) {
+    if (j0 == 0 && j1 == N) memory.fill(c + <usize>(i0 * N) * 4, 0, <usize>((i1 - i0) * N) * 4);
+    else for (let i = i0; i < i1; i++) memory.fill(c + <usize>(i * N + j0) * 4, 0, <usize>(j1 - j0) * 4);
+  }
+  if (K == 0) return;
   const ars = transA ? 1 : K, aks = transA ? M : 1;
   const bks = transB ? 1 : N, bjs = transB ? K : 1;
   const packedA = pack;
   const packedB = pack + <usize>(MC * KC) * 4;
-  for (let jc = 0; jc < N; jc += NC) {
-    const nc = min(NC, N - jc);
+  const spill = packedB + <usize>(KC * NC) * 4;
+  for (let jc = j0; jc < j1; jc += NC) {
+    const nc = min(NC, j1 - jc);
     for (let pc = 0; pc < K; pc += KC) {
       const kc = min(KC, K - pc);
       packB(b, bks, bjs, pc, kc, jc, nc, packedB);
-      for (let ic = 0; ic < M; ic += MC) {
-        const mc = min(MC, M - ic);
+      for (let ic = i0; ic < i1; ic += MC) {
+        const mc = min(MC, i1 - ic);
         packA(a, ars, aks, ic, mc, pc, kc, packedA);
         for (let jr = 0; jr < nc; jr += 8) {
           const pb = packedB + <usize>(jr * kc) * 4;
           const nr = min(8, nc - jr);
           for (let ir = 0; ir < mc; ir += 4) {
             const pa = packedA + <usize>(ir * kc) * 4;
-            kernel(pa, pb, kc, c + <usize>((ic + ir) * N + jc + jr) * 4, N, min(4, mc - ir), nr);
+            kernel(pa, pb, kc, c + <usize>((ic + ir) * N + jc + jr) * 4, N, min(4, mc - ir), nr, spill);
           }
         }
       }
     }
+  }
+}
+
+/** Floats of a whole K×N op(B) packed by prepackB: every KC chunk of k, each in 8-column panels over all of N. */
+export function packedBFloats(K: i32, N: i32): i32 {
+  return K * ((N + 7) & ~7);
+}
+
+/**
+ * Packs all of op(B) (K×N; element (k,j) at B[k·bks + j·bjs]) once, for
+ * gemmPacked: a recurrent layer multiplies by the same W_hh at every step,
+ * and packing it once per sequence instead of once per step (and per
+ * thread) leaves the steps only their own rows of A to pack.
+ */
+export function prepackB(b: usize, bks: i32, bjs: i32, K: i32, N: i32, dst: usize): void {
+  const width = (N + 7) & ~7;
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = min(KC, K - pc);
+    packB(b, bks, bjs, pc, kc, 0, N, dst);
+    dst += <usize>(kc * width) * 4;
+  }
+}
+
+/**
+ * C (+)= A·B for a row-major M×K A (rows K floats apart), a B packed by
+ * prepackB and a row-major M×N C; `pack` is this thread's scratch. Every
+ * element is the same sum in the same order as gemmBlock computes it (the
+ * same KC chunks, each chunk's accumulator added to C), so a layer gives the
+ * same bits through either.
+ */
+export function gemmPacked(M: i32, N: i32, K: i32, a: usize, packedB: usize, c: usize, accumulate: bool, pack: usize): void {
+  if (!accumulate) memory.fill(c, 0, <usize>(M * N) * 4);
+  if (K == 0 || M == 0 || N == 0) return;
+  const width = (N + 7) & ~7;
+  const packedA = pack;
+  const spill = pack + <usize>(MC * KC + KC * NC) * 4;
+  let chunk = packedB;
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = min(KC, K - pc);
+    for (let ic = 0; ic < M; ic += MC) {
+      const mc = min(MC, M - ic);
+      packA(a, K, 1, ic, mc, pc, kc, packedA);
+      for (let jr = 0; jr < N; jr += 8) {
+        const pb = chunk + <usize>(jr * kc) * 4;
+        const nr = min(8, N - jr);
+        for (let ir = 0; ir < mc; ir += 4) {
+          kernel(packedA + <usize>(ir * kc) * 4, pb, kc, c + <usize>((ic + ir) * N + jr) * 4, N, min(4, mc - ir), nr, spill);
+        }
+      }
+    }
+    chunk += <usize>(kc * width) * 4;
   }
 }

@@ -1,3 +1,4 @@
 // The WebAssembly kernels of the wasm backend: one module, built from these sources.
-export { gemm, packBytes, heapBase } from './gemm';
+export { packBytes, heapBase } from './gemm';
+export { ctlBytes, gemm, maxThreads, setThreads, splitCount, workerLoop } from './parallel';
 export { gruBackward, gruForward, lstmBackward, lstmForward, mapInPlace, rnnBackward, rnnForward } from './lstm';

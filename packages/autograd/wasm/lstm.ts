@@ -11,7 +11,8 @@
 // 1 − 2/(e^{2|x|} + 1) above; σ(x) = 1/(1 + e^{−x}). The inputs are clamped
 // to ±87 first, so nothing overflows; the tests bound the error against
 // Math.tanh / the exact sigmoid in float32 ulps.
-import { dazv, gemm } from './gemm';
+import { dazv, gemmPacked, packedBFloats, prepackB } from './gemm';
+import { TASK_GRU_BACKWARD, TASK_GRU_FORWARD, TASK_LSTM_BACKWARD, TASK_LSTM_FORWARD, TASK_RNN_BACKWARD, TASK_RNN_FORWARD, gemm, partsFor, push, split, task } from './parallel';
 
 // Constants as a table (a v128.load in the loop, not a splat the optimizer would rebuild per iteration).
 const K = memory.data<f32>([
@@ -111,23 +112,42 @@ export function mapInPlace(kind: i32, p: usize, n: i32): void {
  * with hs[0], cs[0] the initial states on entry; out the h_t in proj's
  * layout; acts [T,B,4H] receives the gate activations (i, f, g, o) and tanhC
  * [T,B,H] tanh(c_t), both by processing step, for the backward pass.
+ * packedW is packedBFloats(H, 4H) of scratch for W_hhᵀ packed once. The
+ * batch rows are split between threads (see parallel.ts).
  */
-export function lstmForward(T: i32, B: i32, H: i32, proj: usize, whh: usize, hs: usize, cs: usize, acts: usize, tanhC: usize, out: usize, batchFirst: bool, reverse: bool, pack: usize): void {
+export function lstmForward(T: i32, B: i32, H: i32, proj: usize, whh: usize, hs: usize, cs: usize, acts: usize, tanhC: usize, out: usize, batchFirst: bool, reverse: bool, pack: usize, packedW: usize): void {
+  const G = 4 * H;
+  prepackB(whh, 1, H, H, G, packedW);
+  const unit = B >= 8 ? 4 : 1;
+  const parts = partsFor(<i64>T * <i64>B * <i64>G * <i64>H, B, unit);
+  if (parts < 2) {
+    lstmForwardRows(T, B, H, proj, packedW, hs, cs, acts, tanhC, out, batchFirst, reverse, pack, 0, B);
+    return;
+  }
+  task(unit, B, pack);
+  push(T); push(B); push(H);
+  push(<i32>proj); push(<i32>packedW); push(<i32>hs); push(<i32>cs); push(<i32>acts); push(<i32>tanhC); push(<i32>out);
+  push(batchFirst ? 1 : 0); push(reverse ? 1 : 0);
+  split(TASK_LSTM_FORWARD, parts);
+}
+
+/** lstmForward for batch rows b0..b1 only, with W_hhᵀ already packed: what one thread runs. */
+export function lstmForwardRows(T: i32, B: i32, H: i32, proj: usize, packedW: usize, hs: usize, cs: usize, acts: usize, tanhC: usize, out: usize, batchFirst: bool, reverse: bool, pack: usize, b0: i32, b1: i32): void {
   const G = 4 * H;
   const H4 = H & ~3;
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
     const a = acts + <usize>(s * B * G) * 4;
-    for (let b = 0; b < B; b++) {
+    for (let b = b0; b < b1; b++) {
       const row = batchFirst ? b * T + t : t * B + b;
       memory.copy(a + <usize>(b * G) * 4, proj + <usize>(row * G) * 4, <usize>G * 4);
     }
-    gemm(false, true, B, G, H, hs + <usize>(s * B * H) * 4, whh, a, true, pack);
+    gemmPacked(b1 - b0, G, H, hs + <usize>((s * B + b0) * H) * 4, packedW, a + <usize>(b0 * G) * 4, true, pack);
     const cPrev = cs + <usize>(s * B * H) * 4;
     const cNext = cs + <usize>((s + 1) * B * H) * 4;
     const hNext = hs + <usize>((s + 1) * B * H) * 4;
     const tc = tanhC + <usize>(s * B * H) * 4;
-    for (let b = 0; b < B; b++) {
+    for (let b = b0; b < b1; b++) {
       const r = a + <usize>(b * G) * 4;
       const row = batchFirst ? b * T + t : t * B + b;
       const o = out + <usize>(row * H) * 4;
@@ -176,25 +196,48 @@ export function lstmForward(T: i32, B: i32, H: i32, proj: usize, whh: usize, hs:
  * Backward of lstmForward over the same buffers, steps in reverse. On entry
  * dh and dc ([B,H]) hold the gradients of h_T and c_T; gOut holds dL/dh_t in
  * proj's layout. Writes dproj (proj's layout) and leaves dL/dh0, dL/dc0 in
- * dh and dc; with wantDw, dw ([4H,H], zeroed here) accumulates Σ_s dpreᵀ·h_s.
- * dpre ([B,4H]) and dhPrev ([B,H]) are scratch. Gradients that vanish into
+ * dh and dc; with wantDw, dw ([4H,H]) = Σ_s dpre_sᵀ·h_s. dpre ([T,B,4H], by
+ * processing step) and dhPrev ([B,H]) are scratch: keeping every step's dpre
+ * turns the weight gradient into one product over all T·B rows after the
+ * loop — dpreᵀ·hs[0..T) — instead of T products with K = B (T packings and
+ * T passes over dw; a 200-step sequence spent a third of its backward
+ * there). Gradients that vanish into
  * the float32 subnormal range are flushed to zero as they are produced (the
  * gemm flushes its inputs too): x86 is ~100× slower on subnormal operands,
  * which a long sequence's vanishing gradients otherwise hit at every step.
  */
-export function lstmBackward(T: i32, B: i32, H: i32, acts: usize, cs: usize, tanhC: usize, hs: usize, whh: usize, gOut: usize, dh: usize, dc: usize, dproj: usize, dw: usize, dpre: usize, dhPrev: usize, batchFirst: bool, reverse: bool, wantDw: bool, pack: usize): void {
+export function lstmBackward(T: i32, B: i32, H: i32, acts: usize, cs: usize, tanhC: usize, hs: usize, whh: usize, gOut: usize, dh: usize, dc: usize, dproj: usize, dw: usize, dpre: usize, dhPrev: usize, batchFirst: bool, reverse: bool, wantDw: bool, pack: usize, packedW: usize): void {
+  const G = 4 * H;
+  prepackB(whh, H, 1, G, H, packedW);
+  const unit = B >= 8 ? 4 : 1;
+  const parts = partsFor(<i64>T * <i64>B * <i64>G * <i64>H, B, unit);
+  if (parts < 2) {
+    lstmBackwardRows(T, B, H, acts, cs, tanhC, hs, packedW, gOut, dh, dc, dproj, dpre, dhPrev, batchFirst, reverse, pack, 0, B);
+  } else {
+    task(unit, B, pack);
+    push(T); push(B); push(H);
+    push(<i32>acts); push(<i32>cs); push(<i32>tanhC); push(<i32>hs); push(<i32>packedW); push(<i32>gOut);
+    push(<i32>dh); push(<i32>dc); push(<i32>dproj); push(<i32>dpre); push(<i32>dhPrev);
+    push(batchFirst ? 1 : 0); push(reverse ? 1 : 0);
+    split(TASK_LSTM_BACKWARD, parts);
+  }
+  if (wantDw) gemm(true, false, G, H, T * B, dpre, hs, dw, false, pack);
+}
+
+/** lstmBackward's recurrence for batch rows b0..b1 only, with W_hh already packed: what one thread runs (the weight gradient couples the rows and comes after). */
+export function lstmBackwardRows(T: i32, B: i32, H: i32, acts: usize, cs: usize, tanhC: usize, hs: usize, packedW: usize, gOut: usize, dh: usize, dc: usize, dproj: usize, dpre: usize, dhPrev: usize, batchFirst: bool, reverse: bool, pack: usize, b0: i32, b1: i32): void {
   const G = 4 * H;
   const H4 = H & ~3;
   const one = k(160);
-  if (wantDw) memory.fill(dw, 0, <usize>(G * H) * 4);
   for (let s = T - 1; s >= 0; s--) {
     const t = reverse ? T - 1 - s : s;
     const a = acts + <usize>(s * B * G) * 4;
     const cPrev = cs + <usize>(s * B * H) * 4;
     const tc = tanhC + <usize>(s * B * H) * 4;
-    for (let b = 0; b < B; b++) {
+    const dpreS = dpre + <usize>(s * B * G) * 4;
+    for (let b = b0; b < b1; b++) {
       const r = a + <usize>(b * G) * 4;
-      const q = dpre + <usize>(b * G) * 4;
+      const q = dpreS + <usize>(b * G) * 4;
       const row = batchFirst ? b * T + t : t * B + b;
       const go = gOut + <usize>(row * H) * 4;
       const kb = <usize>(b * H) * 4;
@@ -226,9 +269,8 @@ export function lstmBackward(T: i32, B: i32, H: i32, acts: usize, cs: usize, tan
       }
       memory.copy(dproj + <usize>(row * G) * 4, q, <usize>G * 4);
     }
-    gemm(false, false, B, H, G, dpre, whh, dhPrev, false, pack);
-    memory.copy(dh, dhPrev, <usize>(B * H) * 4);
-    if (wantDw) gemm(true, false, G, H, B, dpre, hs + <usize>(s * B * H) * 4, dw, true, pack);
+    gemmPacked(b1 - b0, H, G, dpreS + <usize>(b0 * G) * 4, packedW, dhPrev + <usize>(b0 * H) * 4, false, pack);
+    memory.copy(dh + <usize>(b0 * H) * 4, dhPrev + <usize>(b0 * H) * 4, <usize>((b1 - b0) * H) * 4);
   }
 }
 
@@ -238,17 +280,33 @@ export function lstmBackward(T: i32, B: i32, H: i32, acts: usize, cs: usize, tan
  * built in hs[s+1] and activated in place (tanh, or relu with `relu`); out
  * gets h_t in proj's layout ([B,T,H] or [T,B,H]).
  */
-export function rnnForward(T: i32, B: i32, H: i32, proj: usize, whh: usize, hs: usize, out: usize, relu: bool, batchFirst: bool, reverse: bool, pack: usize): void {
+export function rnnForward(T: i32, B: i32, H: i32, proj: usize, whh: usize, hs: usize, out: usize, relu: bool, batchFirst: bool, reverse: bool, pack: usize, packedW: usize): void {
+  prepackB(whh, 1, H, H, H, packedW);
+  const unit = B >= 8 ? 4 : 1;
+  const parts = partsFor(<i64>T * <i64>B * <i64>H * <i64>H, B, unit);
+  if (parts < 2) {
+    rnnForwardRows(T, B, H, proj, packedW, hs, out, relu, batchFirst, reverse, pack, 0, B);
+    return;
+  }
+  task(unit, B, pack);
+  push(T); push(B); push(H);
+  push(<i32>proj); push(<i32>packedW); push(<i32>hs); push(<i32>out);
+  push(relu ? 1 : 0); push(batchFirst ? 1 : 0); push(reverse ? 1 : 0);
+  split(TASK_RNN_FORWARD, parts);
+}
+
+/** rnnForward for batch rows b0..b1 only, with W_hhᵀ already packed: what one thread runs. */
+export function rnnForwardRows(T: i32, B: i32, H: i32, proj: usize, packedW: usize, hs: usize, out: usize, relu: bool, batchFirst: bool, reverse: bool, pack: usize, b0: i32, b1: i32): void {
   const H4 = H & ~3;
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
     const next = hs + <usize>((s + 1) * B * H) * 4;
-    for (let b = 0; b < B; b++) {
+    for (let b = b0; b < b1; b++) {
       const row = batchFirst ? b * T + t : t * B + b;
       memory.copy(next + <usize>(b * H) * 4, proj + <usize>(row * H) * 4, <usize>H * 4);
     }
-    gemm(false, true, B, H, H, hs + <usize>(s * B * H) * 4, whh, next, true, pack);
-    for (let b = 0; b < B; b++) {
+    gemmPacked(b1 - b0, H, H, hs + <usize>((s * B + b0) * H) * 4, packedW, next + <usize>(b0 * H) * 4, true, pack);
+    for (let b = b0; b < b1; b++) {
       const p = next + <usize>(b * H) * 4;
       const row = batchFirst ? b * T + t : t * B + b;
       const o = out + <usize>(row * H) * 4;
@@ -273,17 +331,35 @@ export function rnnForward(T: i32, B: i32, H: i32, proj: usize, whh: usize, hs: 
 /**
  * Backward of rnnForward: dh ([B,H]) holds dL/dh_T on entry and dL/dh0 on
  * exit; gOut is dL/dh_t in proj's layout; writes dproj (proj's layout) and,
- * with wantDw, dw = Σ_s dpreᵀ·h_s ([H,H], zeroed here). dpre is [B,H] scratch.
+ * with wantDw, dw = Σ_s dpre_sᵀ·h_s ([H,H]), one product over all T·B rows
+ * after the loop (see lstmBackward). dpre is [T,B,H] scratch.
  * Subnormal gradients are flushed to zero (see lstmBackward).
  */
-export function rnnBackward(T: i32, B: i32, H: i32, hs: usize, whh: usize, gOut: usize, dh: usize, dproj: usize, dw: usize, dpre: usize, relu: bool, batchFirst: bool, reverse: bool, wantDw: bool, pack: usize): void {
+export function rnnBackward(T: i32, B: i32, H: i32, hs: usize, whh: usize, gOut: usize, dh: usize, dproj: usize, dw: usize, dpre: usize, relu: bool, batchFirst: bool, reverse: bool, wantDw: bool, pack: usize, packedW: usize): void {
+  prepackB(whh, H, 1, H, H, packedW);
+  const unit = B >= 8 ? 4 : 1;
+  const parts = partsFor(<i64>T * <i64>B * <i64>H * <i64>H, B, unit);
+  if (parts < 2) {
+    rnnBackwardRows(T, B, H, hs, packedW, gOut, dh, dproj, dpre, relu, batchFirst, reverse, pack, 0, B);
+  } else {
+    task(unit, B, pack);
+    push(T); push(B); push(H);
+    push(<i32>hs); push(<i32>packedW); push(<i32>gOut); push(<i32>dh); push(<i32>dproj); push(<i32>dpre);
+    push(relu ? 1 : 0); push(batchFirst ? 1 : 0); push(reverse ? 1 : 0);
+    split(TASK_RNN_BACKWARD, parts);
+  }
+  if (wantDw) gemm(true, false, H, H, T * B, dpre, hs, dw, false, pack);
+}
+
+/** rnnBackward's recurrence for batch rows b0..b1 only, with W_hh already packed: what one thread runs. */
+export function rnnBackwardRows(T: i32, B: i32, H: i32, hs: usize, packedW: usize, gOut: usize, dh: usize, dproj: usize, dpre: usize, relu: bool, batchFirst: bool, reverse: bool, pack: usize, b0: i32, b1: i32): void {
   const H4 = H & ~3;
   const one = k(160);
-  if (wantDw) memory.fill(dw, 0, <usize>(H * H) * 4);
   for (let s = T - 1; s >= 0; s--) {
     const t = reverse ? T - 1 - s : s;
     const ys = hs + <usize>((s + 1) * B * H) * 4;
-    for (let b = 0; b < B; b++) {
+    const dpreS = dpre + <usize>(s * B * H) * 4;
+    for (let b = b0; b < b1; b++) {
       const row = batchFirst ? b * T + t : t * B + b;
       const go = gOut + <usize>(row * H) * 4;
       const kb = <usize>(b * H) * 4;
@@ -292,18 +368,17 @@ export function rnnBackward(T: i32, B: i32, H: i32, hs: usize, whh: usize, gOut:
         const d = dazv(f32x4.add(v128.load(dh + kb + q), v128.load(go + q)));
         const y = v128.load(ys + kb + q);
         const g = relu ? v128.and(d, f32x4.gt(y, f32x4.splat(0))) : f32x4.mul(d, f32x4.sub(one, f32x4.mul(y, y)));
-        v128.store(dpre + kb + q, dazv(g));
+        v128.store(dpreS + kb + q, dazv(g));
       }
       for (let j = H4; j < H; j++) {
         const q = <usize>j * 4;
         const d = load<f32>(dh + kb + q) + load<f32>(go + q);
         const y = load<f32>(ys + kb + q);
-        store<f32>(dpre + kb + q, relu ? (y > 0 ? d : 0) : d * (1 - y * y));
+        store<f32>(dpreS + kb + q, relu ? (y > 0 ? d : 0) : d * (1 - y * y));
       }
-      memory.copy(dproj + <usize>(row * H) * 4, dpre + kb, <usize>H * 4);
+      memory.copy(dproj + <usize>(row * H) * 4, dpreS + kb, <usize>H * 4);
     }
-    gemm(false, false, B, H, H, dpre, whh, dh, false, pack);
-    if (wantDw) gemm(true, false, H, H, B, dpre, hs + <usize>(s * B * H) * 4, dw, true, pack);
+    gemmPacked(b1 - b0, H, H, dpreS + <usize>(b0 * H) * 4, packedW, dh + <usize>(b0 * H) * 4, false, pack);
   }
 }
 
@@ -314,16 +389,33 @@ export function rnnBackward(T: i32, B: i32, H: i32, hs: usize, whh: usize, gOut:
  * h' = (1 − z)⊙n + z⊙h. hs [(T+1),B,H] (h0 in hs[0]); hps and acts
  * [T,B,3H]; out in proj's layout; bhh is 0 when there is no bias.
  */
-export function gruForward(T: i32, B: i32, H: i32, proj: usize, whh: usize, bhh: usize, hs: usize, hps: usize, acts: usize, out: usize, batchFirst: bool, reverse: bool, pack: usize): void {
+export function gruForward(T: i32, B: i32, H: i32, proj: usize, whh: usize, bhh: usize, hs: usize, hps: usize, acts: usize, out: usize, batchFirst: bool, reverse: bool, pack: usize, packedW: usize): void {
+  const G = 3 * H;
+  prepackB(whh, 1, H, H, G, packedW);
+  const unit = B >= 8 ? 4 : 1;
+  const parts = partsFor(<i64>T * <i64>B * <i64>G * <i64>H, B, unit);
+  if (parts < 2) {
+    gruForwardRows(T, B, H, proj, packedW, bhh, hs, hps, acts, out, batchFirst, reverse, pack, 0, B);
+    return;
+  }
+  task(unit, B, pack);
+  push(T); push(B); push(H);
+  push(<i32>proj); push(<i32>packedW); push(<i32>bhh); push(<i32>hs); push(<i32>hps); push(<i32>acts); push(<i32>out);
+  push(batchFirst ? 1 : 0); push(reverse ? 1 : 0);
+  split(TASK_GRU_FORWARD, parts);
+}
+
+/** gruForward for batch rows b0..b1 only, with W_hhᵀ already packed: what one thread runs. */
+export function gruForwardRows(T: i32, B: i32, H: i32, proj: usize, packedW: usize, bhh: usize, hs: usize, hps: usize, acts: usize, out: usize, batchFirst: bool, reverse: bool, pack: usize, b0: i32, b1: i32): void {
   const G = 3 * H;
   const H4 = H & ~3;
   const one = k(160);
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
     const a = <usize>(s * B * G) * 4;
-    if (bhh) for (let b = 0; b < B; b++) memory.copy(hps + a + <usize>(b * G) * 4, bhh, <usize>G * 4);
-    gemm(false, true, B, G, H, hs + <usize>(s * B * H) * 4, whh, hps + a, bhh != 0, pack);
-    for (let b = 0; b < B; b++) {
+    if (bhh) for (let b = b0; b < b1; b++) memory.copy(hps + a + <usize>(b * G) * 4, bhh, <usize>G * 4);
+    gemmPacked(b1 - b0, G, H, hs + <usize>((s * B + b0) * H) * 4, packedW, hps + a + <usize>(b0 * G) * 4, bhh != 0, pack);
+    for (let b = b0; b < b1; b++) {
       const row = batchFirst ? b * T + t : t * B + b;
       const x = proj + <usize>(row * G) * 4, hp = hps + a + <usize>(b * G) * 4, ac = acts + a + <usize>(b * G) * 4;
       const hPrev = hs + <usize>(s * B * H + b * H) * 4, hNext = hs + <usize>((s + 1) * B * H + b * H) * 4;
@@ -358,25 +450,53 @@ export function gruForward(T: i32, B: i32, H: i32, proj: usize, whh: usize, bhh:
 
 /**
  * Backward of gruForward: dh holds dL/dh_T on entry, dL/dh0 on exit; writes
- * dproj; with wantDw, dw = Σ dhpᵀ·h ([3H,H]) and, with wantDb, db = Σ dhp
- * ([3H]), both zeroed here. dhp [B,3H] and dhPrev [B,H] are scratch.
+ * dproj; with wantDw, dw = Σ dhpᵀ·h ([3H,H]; one product over all T·B rows
+ * after the loop, see lstmBackward) and, with wantDb, db = Σ dhp ([3H],
+ * zeroed here). dhp [T,B,3H] and dhPrev [B,H] are scratch.
  * dn = dh(1−z)(1−n²), dz = dh(h−n)z(1−z), dr = dn·hp_n·r(1−r);
  * dproj = (dr, dz, dn), dhp = (dr, dz, dn⊙r), dh_prev = dh⊙z + dhp·W_hh.
  */
-export function gruBackward(T: i32, B: i32, H: i32, hs: usize, hps: usize, acts: usize, whh: usize, gOut: usize, dh: usize, dproj: usize, dw: usize, db: usize, dhp: usize, dhPrev: usize, batchFirst: bool, reverse: bool, wantDw: bool, wantDb: bool, pack: usize): void {
+export function gruBackward(T: i32, B: i32, H: i32, hs: usize, hps: usize, acts: usize, whh: usize, gOut: usize, dh: usize, dproj: usize, dw: usize, db: usize, dhp: usize, dhPrev: usize, batchFirst: bool, reverse: bool, wantDw: bool, wantDb: bool, pack: usize, packedW: usize): void {
+  const G = 3 * H;
+  prepackB(whh, H, 1, G, H, packedW);
+  const unit = B >= 8 ? 4 : 1;
+  const parts = partsFor(<i64>T * <i64>B * <i64>G * <i64>H, B, unit);
+  if (parts < 2) {
+    gruBackwardRows(T, B, H, hs, hps, acts, packedW, gOut, dh, dproj, dhp, dhPrev, batchFirst, reverse, pack, 0, B);
+  } else {
+    task(unit, B, pack);
+    push(T); push(B); push(H);
+    push(<i32>hs); push(<i32>hps); push(<i32>acts); push(<i32>packedW); push(<i32>gOut); push(<i32>dh); push(<i32>dproj); push(<i32>dhp); push(<i32>dhPrev);
+    push(batchFirst ? 1 : 0); push(reverse ? 1 : 0);
+    split(TASK_GRU_BACKWARD, parts);
+  }
+  // The bias and weight gradients couple the rows: summed after the split, in a fixed order (steps backwards, rows forwards).
+  if (wantDb) {
+    memory.fill(db, 0, <usize>G * 4);
+    for (let s = T - 1; s >= 0; s--) {
+      for (let b = 0; b < B; b++) {
+        const dq = dhp + <usize>((s * B + b) * G) * 4;
+        for (let j = 0; j < G; j++) store<f32>(db + <usize>j * 4, load<f32>(db + <usize>j * 4) + load<f32>(dq + <usize>j * 4));
+      }
+    }
+  }
+  if (wantDw) gemm(true, false, G, H, T * B, dhp, hs, dw, false, pack);
+}
+
+/** gruBackward's recurrence for batch rows b0..b1 only, with W_hh already packed: what one thread runs. */
+export function gruBackwardRows(T: i32, B: i32, H: i32, hs: usize, hps: usize, acts: usize, packedW: usize, gOut: usize, dh: usize, dproj: usize, dhp: usize, dhPrev: usize, batchFirst: bool, reverse: bool, pack: usize, b0: i32, b1: i32): void {
   const G = 3 * H;
   const H4 = H & ~3;
   const one = k(160);
-  if (wantDw) memory.fill(dw, 0, <usize>(G * H) * 4);
-  if (wantDb) memory.fill(db, 0, <usize>G * 4);
   for (let s = T - 1; s >= 0; s--) {
     const t = reverse ? T - 1 - s : s;
     const a = <usize>(s * B * G) * 4;
-    for (let b = 0; b < B; b++) {
+    const dhpS = dhp + a;
+    for (let b = b0; b < b1; b++) {
       const row = batchFirst ? b * T + t : t * B + b;
       const go = gOut + <usize>(row * H) * 4, hp = hps + a + <usize>(b * G) * 4, ac = acts + a + <usize>(b * G) * 4;
       const hPrev = hs + <usize>(s * B * H + b * H) * 4, kb = <usize>(b * H) * 4;
-      const dx = dproj + <usize>(row * G) * 4, dq = dhp + <usize>(b * G) * 4;
+      const dx = dproj + <usize>(row * G) * 4, dq = dhpS + <usize>(b * G) * 4;
       for (let j = 0; j < H4; j += 4) {
         const q = <usize>j * 4, qz = <usize>(H + j) * 4, qn = <usize>(2 * H + j) * 4;
         const rv = v128.load(ac + q), zv = v128.load(ac + qz), nv = v128.load(ac + qn);
@@ -407,10 +527,8 @@ export function gruBackward(T: i32, B: i32, H: i32, hs: usize, hps: usize, acts:
         store<f32>(dq + qn, dn * rv);
         store<f32>(dhPrev + kb + q, d * zv);
       }
-      if (wantDb) for (let j = 0; j < G; j++) store<f32>(db + <usize>j * 4, load<f32>(db + <usize>j * 4) + load<f32>(dq + <usize>j * 4));
     }
-    gemm(false, false, B, H, G, dhp, whh, dhPrev, true, pack);
-    memory.copy(dh, dhPrev, <usize>(B * H) * 4);
-    if (wantDw) gemm(true, false, G, H, B, dhp, hs + <usize>(s * B * H) * 4, dw, true, pack);
+    gemmPacked(b1 - b0, H, G, dhpS + <usize>(b0 * G) * 4, packedW, dhPrev + <usize>(b0 * H) * 4, true, pack);
+    memory.copy(dh + <usize>(b0 * H) * 4, dhPrev + <usize>(b0 * H) * 4, <usize>((b1 - b0) * H) * 4);
   }
 }

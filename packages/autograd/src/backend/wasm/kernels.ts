@@ -1,6 +1,6 @@
 /**
  * The WebAssembly float32 kernels behind the kernel table: gemm and the
- * sequence-fused LSTM forward. Operands live in JS typed arrays, so each call
+ * sequence-fused recurrent layers' forward and backward loops. Operands live in JS typed arrays, so each call
  * copies its inputs into the module's memory (laid out from the heap base,
  * grown on demand, never shrunk) and its outputs back: O(size of the data)
  * against the O(MNK) or O(T·B·H²) work, a few percent on the shapes of a
@@ -14,17 +14,30 @@ import type { KernelExports } from './module.js';
 
 const align = (n: number) => (n + 15) & ~15;
 
-/** The module's memory as a bump allocator that is reset by every call. */
+/**
+ * The module's memory as a bump allocator that is reset by every call. The
+ * threads' control block sits first, on its own cache lines, and is never
+ * part of a call's layout.
+ */
 class Arena {
   private heap: Float32Array;
+  /** Byte offset of the control block the threaded gemm and its workers share. */
+  readonly ctl: number;
   private readonly base: number;
   private top = 0;
   constructor(private readonly ex: KernelExports) {
-    this.base = align(ex.heapBase());
+    this.ctl = (ex.heapBase() + 63) & ~63;
+    this.base = align(this.ctl + ex.ctlBytes());
+    const have = ex.memory.buffer.byteLength;
+    if (this.base > have) ex.memory.grow(Math.ceil((this.base - have) / 65536));
     this.heap = new Float32Array(ex.memory.buffer);
   }
-  /** Byte offsets for regions of the given float counts, 16-byte aligned, after growing memory to fit. */
-  layout(...floats: number[]): number[] {
+  /**
+   * Byte offsets for regions of the given float counts, 16-byte aligned,
+   * after growing memory to fit; null when the memory cannot grow that far
+   * (the caller then runs the JS kernel).
+   */
+  layout(...floats: number[]): number[] | null {
     this.top = this.base;
     const offsets = floats.map((n) => {
       const at = this.top;
@@ -32,8 +45,14 @@ class Arena {
       return at;
     });
     const have = this.ex.memory.buffer.byteLength;
-    if (this.top > have) this.ex.memory.grow(Math.ceil((this.top - have) / 65536));
-    if (this.heap.buffer !== this.ex.memory.buffer) this.heap = new Float32Array(this.ex.memory.buffer);
+    if (this.top > have) {
+      try {
+        this.ex.memory.grow(Math.ceil((this.top - have) / 65536));
+      } catch {
+        return null;
+      }
+    }
+    if (this.heap.buffer !== this.ex.memory.buffer || this.heap.length * 4 !== this.ex.memory.buffer.byteLength) this.heap = new Float32Array(this.ex.memory.buffer);
     return offsets;
   }
   write(at: number, src: FloatArray, from = 0, count = src.length - from): void {
@@ -43,6 +62,9 @@ class Arena {
     dst.set(this.heap.subarray(at >> 2, (at >> 2) + count), to);
   }
 }
+
+/** Floats of a K×N operand packed once for a whole sequence (wasm/gemm.ts packedBFloats: N rounded up to the 8-column panel). */
+const packedFloats = (K: number, N: number) => K * ((N + 7) & ~7);
 
 const isF32 = (...xs: FloatArray[]) => xs.every((x) => x instanceof Float32Array);
 
@@ -58,9 +80,16 @@ interface JsKernels {
   gruBackward: (args: GruBackwardArgs) => void;
 }
 
-export function createWasmKernels(ex: KernelExports, js: JsKernels) {
+/**
+ * The kernel table entries over one loaded module. `threads()` is the number
+ * of threads the module's gemm may split a product between right now: each
+ * gets its own packing scratch.
+ */
+export function createWasmKernels(ex: KernelExports, js: JsKernels, threads: () => number = () => 1) {
   const arena = new Arena(ex);
-  const packFloats = ex.packBytes() / 4;
+  const packOne = ex.packBytes() / 4;
+  /** Packing scratch for every thread that may take part, reserved first in each call's layout. */
+  const packFloats0 = () => packOne * threads();
 
   function gemm(args: GemmArgs): void {
     const { transA, transB, M, N, K, a, aOffset, b, bOffset, c, cOffset, accumulate } = args;
@@ -71,7 +100,9 @@ export function createWasmKernels(ex: KernelExports, js: JsKernels) {
       if (!accumulate) c.fill(0, cOffset, cOffset + sizeC);
       return;
     }
-    const [pack, pa, pb, pc] = arena.layout(packFloats, M * K, K * N, sizeC) as [number, number, number, number];
+    const lay = arena.layout(packFloats0(), M * K, K * N, sizeC);
+    if (!lay) return js.gemm(args);
+    const [pack, pa, pb, pc] = lay as [number, number, number, number];
     arena.write(pa, a, aOffset, M * K);
     arena.write(pb, b, bOffset, K * N);
     if (accumulate) arena.write(pc, c, cOffset, sizeC);
@@ -83,12 +114,14 @@ export function createWasmKernels(ex: KernelExports, js: JsKernels) {
     const { T, B, H, proj, whh, hs, cs, acts, tanhC, out, batchFirst, reverse } = args;
     if (!isF32(proj, whh, hs, cs, acts, tanhC, out)) return js.lstmForward(args);
     const G = 4 * H;
-    const [pack, pProj, pW, pHs, pCs, pActs, pTc, pOut] = arena.layout(packFloats, T * B * G, G * H, (T + 1) * B * H, (T + 1) * B * H, T * B * G, T * B * H, T * B * H) as number[];
+    const lay = arena.layout(packFloats0(), T * B * G, G * H, (T + 1) * B * H, (T + 1) * B * H, T * B * G, T * B * H, T * B * H, packedFloats(H, G));
+    if (!lay) return js.lstmForward(args);
+    const [pack, pProj, pW, pHs, pCs, pActs, pTc, pOut, pPacked] = lay as number[];
     arena.write(pProj!, proj);
     arena.write(pW!, whh);
     arena.write(pHs!, hs, 0, B * H);
     arena.write(pCs!, cs, 0, B * H);
-    ex.lstmForward(T, B, H, pProj!, pW!, pHs!, pCs!, pActs!, pTc!, pOut!, batchFirst ? 1 : 0, reverse ? 1 : 0, pack!);
+    ex.lstmForward(T, B, H, pProj!, pW!, pHs!, pCs!, pActs!, pTc!, pOut!, batchFirst ? 1 : 0, reverse ? 1 : 0, pack!, pPacked!);
     arena.read(pHs!, (T + 1) * B * H, hs);
     arena.read(pCs!, (T + 1) * B * H, cs);
     arena.read(pActs!, T * B * G, acts);
@@ -100,7 +133,9 @@ export function createWasmKernels(ex: KernelExports, js: JsKernels) {
     const { T, B, H, acts, cs, tanhC, hs, whh, gOut, dh, dc, dproj, dw, batchFirst, reverse } = args;
     if (!isF32(acts, cs, tanhC, hs, whh, gOut, dh, dc, dproj) || (dw && !isF32(dw))) return js.lstmBackward(args);
     const G = 4 * H;
-    const [pack, pActs, pCs, pTc, pHs, pW, pGo, pDh, pDc, pDp, pDw, pPre, pPrev] = arena.layout(packFloats, T * B * G, (T + 1) * B * H, T * B * H, (T + 1) * B * H, G * H, T * B * H, B * H, B * H, T * B * G, G * H, B * G, B * H) as number[];
+    const lay = arena.layout(packFloats0(), T * B * G, (T + 1) * B * H, T * B * H, (T + 1) * B * H, G * H, T * B * H, B * H, B * H, T * B * G, G * H, T * B * G, B * H, packedFloats(G, H));
+    if (!lay) return js.lstmBackward(args);
+    const [pack, pActs, pCs, pTc, pHs, pW, pGo, pDh, pDc, pDp, pDw, pPre, pPrev, pPacked] = lay as number[];
     arena.write(pActs!, acts);
     arena.write(pCs!, cs);
     arena.write(pTc!, tanhC);
@@ -109,7 +144,7 @@ export function createWasmKernels(ex: KernelExports, js: JsKernels) {
     arena.write(pGo!, gOut);
     arena.write(pDh!, dh);
     arena.write(pDc!, dc);
-    ex.lstmBackward(T, B, H, pActs!, pCs!, pTc!, pHs!, pW!, pGo!, pDh!, pDc!, pDp!, pDw!, pPre!, pPrev!, batchFirst ? 1 : 0, reverse ? 1 : 0, dw ? 1 : 0, pack!);
+    ex.lstmBackward(T, B, H, pActs!, pCs!, pTc!, pHs!, pW!, pGo!, pDh!, pDc!, pDp!, pDw!, pPre!, pPrev!, batchFirst ? 1 : 0, reverse ? 1 : 0, dw ? 1 : 0, pack!, pPacked!);
     arena.read(pDp!, T * B * G, dproj);
     arena.read(pDh!, B * H, dh);
     arena.read(pDc!, B * H, dc);
@@ -119,11 +154,13 @@ export function createWasmKernels(ex: KernelExports, js: JsKernels) {
   function rnnForward(args: RnnForwardArgs): void {
     const { T, B, H, proj, whh, hs, out, relu, batchFirst, reverse } = args;
     if (!isF32(proj, whh, hs, out)) return js.rnnForward(args);
-    const [pack, pProj, pW, pHs, pOut] = arena.layout(packFloats, T * B * H, H * H, (T + 1) * B * H, T * B * H) as number[];
+    const lay = arena.layout(packFloats0(), T * B * H, H * H, (T + 1) * B * H, T * B * H, packedFloats(H, H));
+    if (!lay) return js.rnnForward(args);
+    const [pack, pProj, pW, pHs, pOut, pPacked] = lay as number[];
     arena.write(pProj!, proj);
     arena.write(pW!, whh);
     arena.write(pHs!, hs, 0, B * H);
-    ex.rnnForward(T, B, H, pProj!, pW!, pHs!, pOut!, relu ? 1 : 0, batchFirst ? 1 : 0, reverse ? 1 : 0, pack!);
+    ex.rnnForward(T, B, H, pProj!, pW!, pHs!, pOut!, relu ? 1 : 0, batchFirst ? 1 : 0, reverse ? 1 : 0, pack!, pPacked!);
     arena.read(pHs!, (T + 1) * B * H, hs);
     arena.read(pOut!, T * B * H, out);
   }
@@ -131,12 +168,14 @@ export function createWasmKernels(ex: KernelExports, js: JsKernels) {
   function rnnBackward(args: RnnBackwardArgs): void {
     const { T, B, H, hs, whh, gOut, dh, dproj, dw, relu, batchFirst, reverse } = args;
     if (!isF32(hs, whh, gOut, dh, dproj) || (dw && !isF32(dw))) return js.rnnBackward(args);
-    const [pack, pHs, pW, pGo, pDh, pDp, pDw, pPre] = arena.layout(packFloats, (T + 1) * B * H, H * H, T * B * H, B * H, T * B * H, H * H, B * H) as number[];
+    const lay = arena.layout(packFloats0(), (T + 1) * B * H, H * H, T * B * H, B * H, T * B * H, H * H, T * B * H, packedFloats(H, H));
+    if (!lay) return js.rnnBackward(args);
+    const [pack, pHs, pW, pGo, pDh, pDp, pDw, pPre, pPacked] = lay as number[];
     arena.write(pHs!, hs);
     arena.write(pW!, whh);
     arena.write(pGo!, gOut);
     arena.write(pDh!, dh);
-    ex.rnnBackward(T, B, H, pHs!, pW!, pGo!, pDh!, pDp!, pDw!, pPre!, relu ? 1 : 0, batchFirst ? 1 : 0, reverse ? 1 : 0, dw ? 1 : 0, pack!);
+    ex.rnnBackward(T, B, H, pHs!, pW!, pGo!, pDh!, pDp!, pDw!, pPre!, relu ? 1 : 0, batchFirst ? 1 : 0, reverse ? 1 : 0, dw ? 1 : 0, pack!, pPacked!);
     arena.read(pDp!, T * B * H, dproj);
     arena.read(pDh!, B * H, dh);
     if (dw) arena.read(pDw!, H * H, dw);
@@ -146,12 +185,14 @@ export function createWasmKernels(ex: KernelExports, js: JsKernels) {
     const { T, B, H, proj, whh, bhh, hs, hps, acts, out, batchFirst, reverse } = args;
     if (!isF32(proj, whh, hs, hps, acts, out) || (bhh && !isF32(bhh))) return js.gruForward(args);
     const G = 3 * H;
-    const [pack, pProj, pW, pB, pHs, pHps, pActs, pOut] = arena.layout(packFloats, T * B * G, G * H, G, (T + 1) * B * H, T * B * G, T * B * G, T * B * H) as number[];
+    const lay = arena.layout(packFloats0(), T * B * G, G * H, G, (T + 1) * B * H, T * B * G, T * B * G, T * B * H, packedFloats(H, G));
+    if (!lay) return js.gruForward(args);
+    const [pack, pProj, pW, pB, pHs, pHps, pActs, pOut, pPacked] = lay as number[];
     arena.write(pProj!, proj);
     arena.write(pW!, whh);
     if (bhh) arena.write(pB!, bhh);
     arena.write(pHs!, hs, 0, B * H);
-    ex.gruForward(T, B, H, pProj!, pW!, bhh ? pB! : 0, pHs!, pHps!, pActs!, pOut!, batchFirst ? 1 : 0, reverse ? 1 : 0, pack!);
+    ex.gruForward(T, B, H, pProj!, pW!, bhh ? pB! : 0, pHs!, pHps!, pActs!, pOut!, batchFirst ? 1 : 0, reverse ? 1 : 0, pack!, pPacked!);
     arena.read(pHs!, (T + 1) * B * H, hs);
     arena.read(pHps!, T * B * G, hps);
     arena.read(pActs!, T * B * G, acts);
@@ -162,14 +203,16 @@ export function createWasmKernels(ex: KernelExports, js: JsKernels) {
     const { T, B, H, hs, hps, acts, whh, gOut, dh, dproj, dw, db, batchFirst, reverse } = args;
     if (!isF32(hs, hps, acts, whh, gOut, dh, dproj) || (dw && !isF32(dw)) || (db && !isF32(db))) return js.gruBackward(args);
     const G = 3 * H;
-    const [pack, pHs, pHps, pActs, pW, pGo, pDh, pDp, pDw, pDb, pDhp, pPrev] = arena.layout(packFloats, (T + 1) * B * H, T * B * G, T * B * G, G * H, T * B * H, B * H, T * B * G, G * H, G, B * G, B * H) as number[];
+    const lay = arena.layout(packFloats0(), (T + 1) * B * H, T * B * G, T * B * G, G * H, T * B * H, B * H, T * B * G, G * H, G, T * B * G, B * H, packedFloats(G, H));
+    if (!lay) return js.gruBackward(args);
+    const [pack, pHs, pHps, pActs, pW, pGo, pDh, pDp, pDw, pDb, pDhp, pPrev, pPacked] = lay as number[];
     arena.write(pHs!, hs);
     arena.write(pHps!, hps);
     arena.write(pActs!, acts);
     arena.write(pW!, whh);
     arena.write(pGo!, gOut);
     arena.write(pDh!, dh);
-    ex.gruBackward(T, B, H, pHs!, pHps!, pActs!, pW!, pGo!, pDh!, pDp!, pDw!, pDb!, pDhp!, pPrev!, batchFirst ? 1 : 0, reverse ? 1 : 0, dw ? 1 : 0, db ? 1 : 0, pack!);
+    ex.gruBackward(T, B, H, pHs!, pHps!, pActs!, pW!, pGo!, pDh!, pDp!, pDw!, pDb!, pDhp!, pPrev!, batchFirst ? 1 : 0, reverse ? 1 : 0, dw ? 1 : 0, db ? 1 : 0, pack!, pPacked!);
     arena.read(pDp!, T * B * G, dproj);
     arena.read(pDh!, B * H, dh);
     if (dw) arena.read(pDw!, G * H, dw);
@@ -178,11 +221,13 @@ export function createWasmKernels(ex: KernelExports, js: JsKernels) {
 
   /** Applies exp (0), σ (1) or tanh (2) with the kernel's SIMD approximations: exported for the accuracy tests. */
   function mapInPlace(kind: 0 | 1 | 2, x: Float32Array): void {
-    const [p] = arena.layout(x.length) as [number];
+    const lay = arena.layout(x.length);
+    if (!lay) throw new RangeError('mapInPlace: the WebAssembly memory cannot grow to hold the input');
+    const [p] = lay as [number];
     arena.write(p, x);
     ex.mapInPlace(kind, p, x.length);
     arena.read(p, x.length, x);
   }
 
-  return { gemm, lstmForward, lstmBackward, rnnForward, rnnBackward, gruForward, gruBackward, mapInPlace };
+  return { gemm, lstmForward, lstmBackward, rnnForward, rnnBackward, gruForward, gruBackward, mapInPlace, ctl: arena.ctl };
 }
