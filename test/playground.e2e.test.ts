@@ -33,6 +33,7 @@ const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javasc
 type Point = StepPoint;
 interface LabState {
   backend: string;
+  threads: { count: number; available: boolean; reason?: string } | null;
   points: Point[];
   strips: unknown[];
   exported: { jsonl: string } | null;
@@ -63,7 +64,8 @@ describe.skipIf(!executable)('Clip Lab in Chromium', () => {
         res.writeHead(404).end();
         return;
       }
-      res.writeHead(200, { 'content-type': MIME[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
+      // Served cross-origin isolated, as vite.config.ts serves it: the WebAssembly backend may then use threads.
+      res.writeHead(200, { 'content-type': MIME[extname(path)] ?? 'application/octet-stream', 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }).end(readFileSync(path));
     });
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
@@ -86,6 +88,9 @@ describe.skipIf(!executable)('Clip Lab in Chromium', () => {
     const unclipped = await lab(page);
     expect(unclipped.errors).toEqual([]);
     expect(unclipped.backend).toBe('wasm');
+    // Cross-origin isolated: the worker's WebAssembly backend has threads (the page's status line says how many).
+    expect(unclipped.threads?.available, JSON.stringify(unclipped.threads)).toBe(true);
+    expect(unclipped.threads!.count).toBeGreaterThanOrEqual(1);
     expect(unclipped.points.every((p) => p.rule === 'none' && !p.clipped)).toBe(true);
     expect(Math.max(...unclipped.points.map((p) => p.normBefore))).toBeGreaterThan(1);
 

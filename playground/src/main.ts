@@ -33,6 +33,7 @@ function writeConfig(c: Partial<RunConfig>): void {
 
 const state = {
   backend: '',
+  threads: null as { count: number; available: boolean; reason?: string } | null,
   config: null as RunConfig | null,
   points: [] as StepPoint[],
   strips: [] as { step: number; norms: number[] }[],
@@ -127,6 +128,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
   const m = e.data;
   if (m.type === 'ready') {
     state.backend = m.backend;
+    state.threads = m.threads;
     state.config = m.config;
     surface = m.surface ?? null;
     if (surface) drawCliff();
@@ -142,7 +144,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
     if (pendingDownload) download(pendingDownload);
   } else if (m.type === 'error') state.errors.push(m.message);
   const last = state.points[state.points.length - 1];
-  status.textContent = `backend: ${state.backend || '…'} · step ${last?.step ?? 0} · ${Number.isFinite(state.stepsPerSecond) ? `${state.stepsPerSecond.toFixed(0)} steps/s` : 'paused'}${state.errors.length ? ` · error: ${state.errors[state.errors.length - 1]}` : ''}`;
+  status.textContent = `backend: ${state.backend || '…'}${state.threads ? ` × ${state.threads.count} thread${state.threads.count === 1 ? '' : 's'}` : ''} · step ${last?.step ?? 0} · ${Number.isFinite(state.stepsPerSecond) ? `${state.stepsPerSecond.toFixed(0)} steps/s` : 'paused'}${state.errors.length ? ` · error: ${state.errors[state.errors.length - 1]}` : ''}`;
 };
 
 function reset(): void {

@@ -44,7 +44,7 @@ export type ToWorker =
   | { type: 'export' };
 
 export type FromWorker =
-  | { type: 'ready'; backend: string; config: RunConfig; surface?: { values: number[][]; ws: number[]; bs: number[] } }
+  | { type: 'ready'; backend: string; threads: { count: number; available: boolean; reason?: string }; config: RunConfig; surface?: { values: number[][]; ws: number[]; bs: number[] } }
   | { type: 'steps'; points: StepPoint[]; stepsPerSecond: number }
   | { type: 'strip'; step: number; norms: number[] }
   | { type: 'exported'; jsonl: string; csv: string; safetensors: Uint8Array }

@@ -103,12 +103,18 @@ function surfaceOf(config: RunConfig): { values: number[][]; ws: number[]; bs: n
   return { values: bs.map((_, r) => ws.map((__, c) => Math.log10(loss.data[r * G + c]! + 1e-12))), ws, bs };
 }
 
+/** The WebAssembly backend's threads here: several only when the page is cross-origin isolated (vite.config.ts sends the headers). */
+function threadsNow(): { count: number; available: boolean; reason?: string } {
+  const t = T.backendInfo().wasm.threads;
+  return { count: T.getNumThreads(), available: t.available, ...(t.reason ? { reason: t.reason } : {}) };
+}
+
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   try {
     const m = e.data;
     if (m.type === 'reset') {
       run = build(m.config);
-      post({ type: 'ready', backend: T.getBackend(), config: m.config, ...(m.config.task === 'cliff' ? { surface: surfaceOf(m.config) } : {}) });
+      post({ type: 'ready', backend: T.getBackend(), threads: threadsNow(), config: m.config, ...(m.config.task === 'cliff' ? { surface: surfaceOf(m.config) } : {}) });
       profile(run);
     } else if (!run) throw new Error(`'${m.type}' before a run was configured`);
     else if (m.type === 'run') {
