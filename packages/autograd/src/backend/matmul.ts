@@ -77,3 +77,50 @@ function blocked(M: number, N: number, K: number, a: FloatArray, ao: number, ars
     }
   }
 }
+
+/**
+ * For each matrix of a broadcast batch (shape `batch`), which matrix of a
+ * (batch dims `aBatch`) and of b (`bBatch`) it multiplies: torch.matmul's
+ * batch broadcasting as two index arrays.
+ */
+export function broadcastBatchIndices(batch: readonly number[], aBatch: readonly number[], bBatch: readonly number[]): { aIndex: Int32Array; bIndex: Int32Array } {
+  const count = batch.reduce((p, d) => p * d, 1);
+  const aIndex = new Int32Array(count), bIndex = new Int32Array(count);
+  const strides = (shape: readonly number[]) => shape.map((_, i) => shape.slice(i + 1).reduce((p, d) => p * d, 1));
+  const aStr = strides(aBatch), bStr = strides(bBatch), oStr = strides(batch);
+  for (let i = 0; i < count; i++) {
+    let ai = 0, bi = 0;
+    for (let d = 0; d < batch.length; d++) {
+      const idx = Math.floor(i / oStr[d]!) % batch[d]!;
+      const da = d - (batch.length - aBatch.length), db = d - (batch.length - bBatch.length);
+      if (da >= 0 && aBatch[da] !== 1) ai += idx * aStr[da]!;
+      if (db >= 0 && bBatch[db] !== 1) bi += idx * bStr[db]!;
+    }
+    aIndex[i] = ai;
+    bIndex[i] = bi;
+  }
+  return { aIndex, bIndex };
+}
+
+/**
+ * One gemm per batch entry i < count on the given kernel: C (+)= op(A)·op(B)
+ * with the matrices taken at aIndex[i], bIndex[i], cIndex[i] (matrix
+ * indices, not offsets; null means i itself). Repeated C indices accumulate
+ * (the gradient of a broadcast operand).
+ */
+export function batchedGemm(
+  gemmKernel: (args: GemmArgs) => void,
+  count: number,
+  args: { transA: boolean; transB: boolean; M: number; N: number; K: number; a: FloatArray; aIndex: ArrayLike<number> | null; b: FloatArray; bIndex: ArrayLike<number> | null; c: FloatArray; cIndex: ArrayLike<number> | null; accumulate: boolean },
+): void {
+  const { transA, transB, M, N, K, a, b, c, aIndex, bIndex, cIndex, accumulate } = args;
+  for (let i = 0; i < count; i++) {
+    const ai = aIndex ? aIndex[i]! : i, bi = bIndex ? bIndex[i]! : i, ci = cIndex ? cIndex[i]! : i;
+    gemmKernel({ transA, transB, M, N, K, a, aOffset: ai * M * K, b, bOffset: bi * K * N, c, cOffset: ci * M * N, accumulate });
+  }
+}
+
+/** Writes `row` into each of the `rows` rows of `out` (a bias broadcast over a batch). */
+export function fillRows(out: FloatArray, row: FloatArray, rows: number): void {
+  for (let r = 0; r < rows; r++) out.set(row, r * row.length);
+}

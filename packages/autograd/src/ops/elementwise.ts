@@ -5,7 +5,8 @@
  * broadcasting is undone.
  */
 import type { BinaryOp, FloatArray } from '../backend/index.js';
-import { allocate, allocateLike, kernels, sameShape } from '../backend/index.js';
+import { allocate, kernels, sameShape } from '../backend/index.js';
+import { divGrads, extremumGrads, negated, powGrads, times, whereRoute, whereSelect } from '../backend/pointwise-grad.js';
 import { defineOp } from '../op.js';
 import type { Tensor } from '../tensor.js';
 import { sumTo } from './reduce.js';
@@ -62,24 +63,11 @@ function binaryOp(name: string, op: BinaryOp, grad: (g: FloatArray, s: Saved, sh
   });
 }
 
-
-/** Elementwise product into a new array (both operands at the output shape). */
-function times(x: FloatArray, y: FloatArray): FloatArray {
-  const out = allocateLike(x, x.length);
-  for (let i = 0; i < x.length; i++) out[i] = x[i]! * y[i]!;
-  return out;
-}
-
 // d(a+b) = (g, g): the upstream gradient is passed through without a copy.
 const addOp = binaryOp('add', 'add', (g) => [g, g], (g) => [g, g]);
 
 // d(a−b) = (g, −g)
-const subOp = binaryOp('sub', 'sub', (g, s) => {
-  if (!s.b.requiresGrad) return [g, null];
-  const nb = allocateLike(g, g.length);
-  for (let i = 0; i < g.length; i++) nb[i] = -g[i]!;
-  return [g, nb];
-}, (g, s) => [g, s.b.requiresGrad ? neg(g) : null]);
+const subOp = binaryOp('sub', 'sub', (g, s) => [g, s.b.requiresGrad ? negated(g) : null], (g, s) => [g, s.b.requiresGrad ? neg(g) : null]);
 
 // d(a·b) = (g·b, g·a)
 const mulOp = binaryOp('mul', 'mul', (g, s, shape) => [
@@ -88,36 +76,13 @@ const mulOp = binaryOp('mul', 'mul', (g, s, shape) => [
 ], (g, s) => [s.a.requiresGrad ? mul(g, s.b) : null, s.b.requiresGrad ? mul(g, s.a) : null]);
 
 // d(a/b) = (g/b, −g·a/b² = −g·out/b)
-const divOp = binaryOp('div', 'div', (g, s, shape) => {
-  const b = expanded(s.b, shape);
-  const out = floatData(s.out);
-  const ga = s.a.requiresGrad ? allocateLike(g, g.length) : null;
-  const gb = s.b.requiresGrad ? allocateLike(g, g.length) : null;
-  for (let i = 0; i < g.length; i++) {
-    const q = g[i]! / b[i]!;
-    if (ga) ga[i] = q;
-    if (gb) gb[i] = -q * out[i]!;
-  }
-  return [ga, gb];
-}, (g, s) => {
+const divOp = binaryOp('div', 'div', (g, s, shape) => divGrads(g, expanded(s.b, shape), floatData(s.out), s.a.requiresGrad, s.b.requiresGrad), (g, s) => {
   const q = div(g, s.b);
   return [q, s.b.requiresGrad ? neg(mul(q, s.out)) : null];
 });
 
 // d(aᵇ) = (g·b·a^{b−1}, g·aᵇ·ln a); the exponent's gradient is 0 where a = 0 and b ≥ 0 (PyTorch).
-const powOp = binaryOp('pow', 'pow', (g, s, shape) => {
-  const a = expanded(s.a, shape);
-  const b = expanded(s.b, shape);
-  const out = floatData(s.out);
-  const ga = s.a.requiresGrad ? allocateLike(g, g.length) : null;
-  const gb = s.b.requiresGrad ? allocateLike(g, g.length) : null;
-  for (let i = 0; i < g.length; i++) {
-    const av = a[i]!, bv = b[i]!;
-    if (ga) ga[i] = bv === 0 ? 0 : g[i]! * bv * Math.pow(av, bv - 1);
-    if (gb) gb[i] = av === 0 && bv >= 0 ? 0 : g[i]! * out[i]! * Math.log(av);
-  }
-  return [ga, gb];
-}, (g, s) => {
+const powOp = binaryOp('pow', 'pow', (g, s, shape) => powGrads(g, expanded(s.a, shape), expanded(s.b, shape), floatData(s.out), s.a.requiresGrad, s.b.requiresGrad), (g, s) => {
   // Same zero conventions; the masked-off branches are computed on safe values so their derivatives stay finite.
   // 0·a^{−1} is only undefined at a = b = 0; elsewhere b·a^{b−1} stays unmasked so its b-derivative survives at b = 0.
   const bothZero = mul(eq(s.b, 0), eq(s.a, 0));
@@ -132,21 +97,7 @@ const powOp = binaryOp('pow', 'pow', (g, s, shape) => {
 
 /** Gradient routing for maximum/minimum: to the winner, split in half on ties (PyTorch 1.13). */
 function extremumGrad(wantMax: boolean) {
-  return (g: FloatArray, s: Saved, shape: readonly number[]): [FloatArray, FloatArray] => {
-    const a = expanded(s.a, shape);
-    const b = expanded(s.b, shape);
-    const ga = allocateLike(g, g.length);
-    const gb = allocateLike(g, g.length);
-    for (let i = 0; i < g.length; i++) {
-      const av = a[i]!, bv = b[i]!;
-      if (av === bv) {
-        ga[i] = g[i]! / 2;
-        gb[i] = g[i]! / 2;
-      } else if (wantMax ? av > bv : av < bv) ga[i] = g[i]!;
-      else gb[i] = g[i]!;
-    }
-    return [ga, gb];
-  };
+  return (g: FloatArray, s: Saved, shape: readonly number[]): [FloatArray, FloatArray] => extremumGrads(g, expanded(s.a, shape), expanded(s.b, shape), wantMax);
 }
 /** The same routing as constant masks: 1 where an operand wins, ½ on ties. */
 function extremumGraph(wantMax: boolean): GraphGrad {
@@ -217,18 +168,12 @@ const whereOp = defineOp({
     const av = expanded(a, shape);
     const bv = expanded(b, shape);
     const out = allocate(dtype, size);
-    for (let i = 0; i < size; i++) out[i] = c[i] !== 0 ? av[i]! : bv[i]!;
+    whereSelect(c, av, bv, out);
     // The condition's values and the operands' shapes are all backward needs.
     return { out: wrap(out, shape), saved: { c, cond, a: { shape: a.shape }, b: { shape: b.shape }, shape } };
   },
   backward({ c, a, b, shape }, g) {
-    const gd = floatData(g);
-    const ga = allocateLike(gd, gd.length);
-    const gb = allocateLike(gd, gd.length);
-    for (let i = 0; i < gd.length; i++) {
-      if (c[i] !== 0) ga[i] = gd[i]!;
-      else gb[i] = gd[i]!;
-    }
+    const [ga, gb] = whereRoute(c, floatData(g));
     return [null, reduceTo(ga, shape, a), reduceTo(gb, shape, b)];
   },
   backwardGraph({ cond, a, b }, g) {

@@ -1,6 +1,7 @@
 /** Integer indexing: index_select, embedding lookup and gather, with scatter-add backward. */
 import { allocate, formatShape, kernels } from '../backend/index.js';
-import { DTypeError, IndexError, ShapeError } from '../errors.js';
+import { gatherPositions, normalizeIndices, scatterAddFlat, takeFlat } from '../backend/gather.js';
+import { DTypeError, ShapeError } from '../errors.js';
 import type { GradList } from '../op.js';
 import { defineOp } from '../op.js';
 import { Tensor } from '../tensor.js';
@@ -15,14 +16,7 @@ function toIndices(op: string, index: IndexLike, n: number): { idx: Int32Array; 
   if (!(index instanceof Tensor) && !(index instanceof Int32Array) && !Array.isArray(index)) throw new DTypeError(op, `indices must be a Tensor, an Int32Array or an array of integers, got ${describeValue(index)}`);
   const raw = index instanceof Tensor ? index.data : index;
   const shape = index instanceof Tensor ? [...index.shape] : [raw.length];
-  const idx = new Int32Array(raw.length);
-  for (let i = 0; i < raw.length; i++) {
-    const v = raw[i]!;
-    if (!Number.isInteger(v)) throw new DTypeError(op, `indices must be integers, got ${describeValue(v)} at position ${i}`);
-    if (v < -n || v >= n) throw new IndexError(op, `index ${v} at position ${i} is out of range for a dimension of size ${n}`);
-    idx[i] = v < 0 ? v + n : v;
-  }
-  return { idx, shape };
+  return { idx: normalizeIndices(op, raw, n), shape };
 }
 
 const gatherDimOp = defineOp({
@@ -88,14 +82,10 @@ export function embedding(weight: Tensor, ids: IndexLike): Tensor {
 const scatterFlatOp = defineOp({
   name: 'scatterAdd',
   forward(g: Tensor, shape: readonly number[], pos: Int32Array) {
-    const out = allocate(g.dtype, shape.reduce((p, d) => p * d, 1));
-    for (let i = 0; i < pos.length; i++) out[pos[i]!] += g.data[i]!;
-    return { out: new Tensor(out, [...shape]), saved: { pos, gShape: g.shape } };
+    return { out: new Tensor(scatterAddFlat(g.data, shape.reduce((p, d) => p * d, 1), pos), [...shape]), saved: { pos, gShape: g.shape } };
   },
   backward({ pos, gShape }, grad) {
-    const out = allocate(grad.dtype, pos.length);
-    for (let i = 0; i < pos.length; i++) out[i] = grad.data[pos[i]!]!;
-    return [new Tensor(out, [...gShape])];
+    return [new Tensor(takeFlat(grad.data, pos), [...gShape])];
   },
   backwardGraph({ pos, gShape }, grad): GradList {
     return [takeFlatOp(grad, pos, gShape)];
@@ -106,36 +96,15 @@ const scatterFlatOp = defineOp({
 const takeFlatOp = defineOp({
   name: 'gather',
   forward(x: Tensor, pos: Int32Array, outShape: readonly number[]) {
-    const out = allocate(x.dtype, pos.length);
-    for (let i = 0; i < pos.length; i++) out[i] = x.data[pos[i]!]!;
-    return { out: new Tensor(out, [...outShape]), saved: { shape: x.shape, pos } };
+    return { out: new Tensor(takeFlat(x.data, pos), [...outShape]), saved: { shape: x.shape, pos } };
   },
   backward({ shape, pos }, g) {
-    const gx = allocate(g.dtype, shape.reduce((p, d) => p * d, 1));
-    for (let i = 0; i < pos.length; i++) gx[pos[i]!] += g.data[i]!;
-    return [new Tensor(gx, [...shape])];
+    return [new Tensor(scatterAddFlat(g.data, shape.reduce((p, d) => p * d, 1), pos), [...shape])];
   },
   backwardGraph({ shape, pos }, g): GradList {
     return [scatterFlatOp(g, shape, pos)];
   },
 });
-
-/** Flat positions in x read by gather: x[i0, ..., idx[i], ..., ik]. */
-function gatherPositions(shape: readonly number[], dim: number, idx: Int32Array, idxShape: readonly number[]): Int32Array {
-  const pos = new Int32Array(idx.length);
-  const xStrides = shape.map((_, i) => shape.slice(i + 1).reduce((p, d) => p * d, 1));
-  const counter = new Array<number>(idxShape.length).fill(0);
-  for (let i = 0; i < idx.length; i++) {
-    let p = 0;
-    for (let d = 0; d < idxShape.length; d++) p += (d === dim ? idx[i]! : counter[d]!) * xStrides[d]!;
-    pos[i] = p;
-    for (let d = idxShape.length - 1; d >= 0; d--) {
-      if (++counter[d]! < idxShape[d]!) break;
-      counter[d] = 0;
-    }
-  }
-  return pos;
-}
 
 /** out[i][j] = x[i][index[i][j]] for dim 1 (torch.gather); index has x's rank, and no larger sizes off `dim`. */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {

@@ -4,7 +4,8 @@
  * binary cross-entropy, which is one stable primitive.
  */
 import { allocate, formatShape, sameShape } from '../backend/index.js';
-import { DTypeError, IndexError, ShapeError, ValueError } from '../errors.js';
+import { bceWithLogitsBackward, bceWithLogitsForward, classRowWeights, classTargets, keptRowSigns, total } from '../backend/loss.js';
+import { ShapeError, ValueError } from '../errors.js';
 import { defineOp } from '../op.js';
 import { Tensor } from '../tensor.js';
 import { logSoftmax } from './activation.js';
@@ -90,30 +91,13 @@ const bceLogitsOp = defineOp({
   name: 'bceWithLogits',
   // ℓ = (1 − t)·x + w·softplus(−x), w = 1 + (pw − 1)·t, softplus(−x) = log1p(e^{−|x|}) + max(−x, 0)
   forward(x: Tensor, t: Tensor, posWeight: Tensor | null) {
-    const xd = floatData(x), td = floatData(t);
     const pw = posWeight ? floatData(posWeight) : null;
     const C = x.shape[x.ndim - 1] ?? 1;
-    const out = allocate(x.dtype as 'float64', x.size);
-    for (let i = 0; i < xd.length; i++) {
-      const v = xd[i]!, tv = td[i]!;
-      const w = pw ? 1 + (pw[i % C]! - 1) * tv : 1;
-      out[i] = (1 - tv) * v + w * (Math.log1p(Math.exp(-Math.abs(v))) + Math.max(-v, 0));
-    }
-    return { out: wrap(out, x.shape), saved: { x, t, pw, C } };
+    return { out: wrap(bceWithLogitsForward(floatData(x), floatData(t), pw, C), x.shape), saved: { x, t, pw, C } };
   },
   // dℓ/dx = (1 − t) − w·σ(−x);  dℓ/dt = −x + (pw − 1)·softplus(−x)
   backward({ x, t, pw, C }, g) {
-    const xd = floatData(x), td = floatData(t), gd = floatData(g);
-    const gx = allocate(x.dtype as 'float64', x.size);
-    const gt = t.requiresGrad ? allocate(t.dtype as 'float64', t.size) : null;
-    for (let i = 0; i < xd.length; i++) {
-      const v = xd[i]!, tv = td[i]!;
-      const p = pw ? pw[i % C]! : 1;
-      const w = 1 + (p - 1) * tv;
-      const sigNeg = 1 / (1 + Math.exp(v));
-      gx[i] = gd[i]! * (1 - tv - w * sigNeg);
-      if (gt) gt[i] = gd[i]! * (-v + (p - 1) * (Math.log1p(Math.exp(-Math.abs(v))) + Math.max(-v, 0)));
-    }
+    const [gx, gt] = bceWithLogitsBackward(floatData(x), floatData(t), pw, C, floatData(g), t.requiresGrad);
     return [wrap(gx, x.shape), gt && wrap(gt, t.shape), null];
   },
   // The same in recorded ops: dℓ/dx = (1 − t) − w·σ(−x), dℓ/dt = −x + (pw − 1)·softplus(−x).
@@ -159,24 +143,15 @@ function flattenClasses(op: string, input: Tensor, target: Tensor): { input2d: T
   const batchShape = one ? [] : [x.shape[0]!, ...x.shape.slice(2)];
   const expected = one ? [] : batchShape;
   if (!sameShape(target.shape, expected)) throw new ShapeError(op, `target shape ${formatShape(target.shape)} does not match input ${formatShape(input.shape)}; expected ${formatShape(expected)}`);
-  for (let i = 0; i < target.size; i++) if (!Number.isInteger(target.data[i]!)) throw new DTypeError(op, `class targets must be integers, got ${describeValue(target.data[i])} at position ${i}`);
+  const targets = classTargets(op, target.data);
   const moved = x.ndim > 2 ? permute(x, [0, ...Array.from({ length: x.ndim - 2 }, (_, i) => i + 2), 1]) : x;
-  return { input2d: reshape(moved, [-1, x.shape[1]!]), targets: Int32Array.from(target.data), batchShape };
+  return { input2d: reshape(moved, [-1, x.shape[1]!]), targets, batchShape };
 }
 
 /** Per-row weights w[y_i] (1 without weights), 0 for ignored rows; checks targets are in range. */
 function rowWeights(op: string, targets: Int32Array, C: number, weight: Tensor | undefined, ignoreIndex: number): { w: Float64Array; safe: Int32Array } {
   if (weight && (weight.ndim !== 1 || weight.shape[0] !== C)) throw new ShapeError(op, `weight must have shape [${C}], got ${formatShape(weight.shape)}`);
-  const w = new Float64Array(targets.length);
-  const safe = new Int32Array(targets.length);
-  for (let i = 0; i < targets.length; i++) {
-    const y = targets[i]!;
-    if (y === ignoreIndex) continue;
-    if (y < 0 || y >= C) throw new IndexError(op, `target ${y} at position ${i} is out of range for ${C} classes`);
-    safe[i] = y;
-    w[i] = weight ? weight.data[y]! : 1;
-  }
-  return { w, safe };
+  return classRowWeights(op, targets, C, weight ? weight.data : null, ignoreIndex);
 }
 
 function constant(values: Float64Array, like: Tensor, shape: readonly number[]): Tensor {
@@ -190,9 +165,7 @@ function reduceWeighted(op: string, loss: Tensor, w: Float64Array, reduction: Re
   if (reduction === 'none') return reshape(loss, batchShape);
   if (reduction === 'sum') return sum(loss);
   if (reduction !== 'mean') throw new ValueError(op, `reduction must be 'mean', 'sum' or 'none', got ${describeValue(reduction)}`);
-  let total = 0;
-  for (let i = 0; i < w.length; i++) total += w[i]!;
-  return div(sum(loss), total);
+  return div(sum(loss), total(w));
 }
 
 /**
@@ -238,8 +211,7 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: ClassLossO
   const { w } = rowWeights('crossEntropy', targets, C, options.weight, options.ignoreIndex ?? -100);
   const classW = options.weight ? mul(input2d, unsqueeze(options.weight, 0)) : input2d;
   // −Σ_c w_c·logp_c per row, zero on ignored rows
-  const sign = new Float64Array(targets.length);
-  for (let i = 0; i < targets.length; i++) sign[i] = targets[i] === (options.ignoreIndex ?? -100) ? 0 : -1;
+  const sign = keptRowSigns(targets, options.ignoreIndex ?? -100);
   const smooth = mul(sum(classW, { dim: 1 }), constant(sign, logits, [sign.length]));
   const smoothReduced = reduceWeighted('crossEntropy', smooth, w, reduction, batchShape);
   return add(mul(nll, 1 - eps), mul(smoothReduced, eps / C));

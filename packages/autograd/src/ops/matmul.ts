@@ -6,7 +6,8 @@
  *   d(A·B): dA = G·Bᵀ, dB = Aᵀ·G (summed over broadcast batch dims)
  */
 import type { FloatArray } from '../backend/index.js';
-import { allocate, formatShape, kernels, sizeOf, stridesOf } from '../backend/index.js';
+import { allocate, formatShape, kernels, sizeOf } from '../backend/index.js';
+import { batchedGemm, broadcastBatchIndices, fillRows } from '../backend/matmul.js';
 import { ShapeError } from '../errors.js';
 import type { GradList } from '../op.js';
 import { defineOp } from '../op.js';
@@ -37,20 +38,7 @@ function plan(a: Tensor, b: Tensor): Plan {
   if (K !== K2) throw new ShapeError('matmul', `inner dimensions differ: ${formatShape(a.shape)} @ ${formatShape(b.shape)}`);
   const aBatch = a2.slice(0, -2), bBatch = b2.slice(0, -2);
   const batch = broadcastOrThrow('matmul', aBatch, bBatch);
-  const count = sizeOf(batch);
-  const aIndex = new Int32Array(count), bIndex = new Int32Array(count);
-  const aStr = stridesOf(aBatch), bStr = stridesOf(bBatch), oStr = stridesOf(batch);
-  for (let i = 0; i < count; i++) {
-    let ai = 0, bi = 0;
-    for (let d = 0; d < batch.length; d++) {
-      const idx = Math.floor(i / oStr[d]!) % batch[d]!;
-      const da = d - (batch.length - aBatch.length), db = d - (batch.length - bBatch.length);
-      if (da >= 0 && aBatch[da] !== 1) ai += idx * aStr[da]!;
-      if (db >= 0 && bBatch[db] !== 1) bi += idx * bStr[db]!;
-    }
-    aIndex[i] = ai;
-    bIndex[i] = bi;
-  }
+  const { aIndex, bIndex } = broadcastBatchIndices(batch, aBatch, bBatch);
   const outShape = [...batch];
   if (a.ndim > 1) outShape.push(M);
   if (b.ndim > 1) outShape.push(N);
@@ -66,10 +54,7 @@ const matmulOp = defineOp({
     const p = plan(a, b);
     const { M, K, N } = p;
     const out = allocate(dtype, sizeOf(p.outShape));
-    const ad = floatData(a), bd = floatData(b);
-    for (let i = 0; i < p.aIndex.length; i++) {
-      kernels.gemm({ transA: false, transB: false, M, N, K, a: ad, aOffset: p.aIndex[i]! * M * K, b: bd, bOffset: p.bIndex[i]! * K * N, c: out, cOffset: i * M * N, accumulate: false });
-    }
+    batchedGemm(kernels.gemm, p.aIndex.length, { transA: false, transB: false, M, N, K, a: floatData(a), aIndex: p.aIndex, b: floatData(b), bIndex: p.bIndex, c: out, cIndex: null, accumulate: false });
     return { out: wrap(out, p.outShape), saved: { a, b, p } };
   },
   backward({ a, b, p }, g) {
@@ -78,15 +63,13 @@ const matmulOp = defineOp({
     let ga: FloatArray | null = null, gb: FloatArray | null = null;
     if (a.requiresGrad) {
       ga = allocate(a.dtype as 'float64', a.size);
-      for (let i = 0; i < p.aIndex.length; i++) {
-        kernels.gemm({ transA: false, transB: true, M, N: K, K: N, a: gd, aOffset: i * M * N, b: bd, bOffset: p.bIndex[i]! * K * N, c: ga, cOffset: p.aIndex[i]! * M * K, accumulate: true });
-      }
+      // dA = G·Bᵀ: [M×N]·[N×K], summed into the a matrix each output matrix came from.
+      batchedGemm(kernels.gemm, p.aIndex.length, { transA: false, transB: true, M, N: K, K: N, a: gd, aIndex: null, b: bd, bIndex: p.bIndex, c: ga, cIndex: p.aIndex, accumulate: true });
     }
     if (b.requiresGrad) {
       gb = allocate(b.dtype as 'float64', b.size);
-      for (let i = 0; i < p.bIndex.length; i++) {
-        kernels.gemm({ transA: true, transB: false, M: K, N, K: M, a: ad, aOffset: p.aIndex[i]! * M * K, b: gd, bOffset: i * M * N, c: gb, cOffset: p.bIndex[i]! * K * N, accumulate: true });
-      }
+      // dB = Aᵀ·G: [K×M]·[M×N], summed into the b matrix each output matrix came from.
+      batchedGemm(kernels.gemm, p.bIndex.length, { transA: true, transB: false, M: K, N, K: M, a: ad, aIndex: p.aIndex, b: gd, bIndex: null, c: gb, cIndex: p.bIndex, accumulate: true });
     }
     return [ga && wrap(ga, p.aShape), gb && wrap(gb, p.bShape)];
   },
@@ -126,8 +109,7 @@ const linearOp = defineOp({
     const outShape = [...x.shape.slice(0, -1), outF];
     const out = allocate(dtype, rows * outF);
     if (bias) {
-      const bd = floatData(bias);
-      for (let r = 0; r < rows; r++) out.set(bd, r * outF);
+      fillRows(out, floatData(bias), rows);
     }
     kernels.gemm({ transA: false, transB: true, M: rows, N: outF, K: inF, a: floatData(x), aOffset: 0, b: floatData(weight), bOffset: 0, c: out, cOffset: 0, accumulate: bias !== null });
     return { out: wrap(out, outShape), saved: { x, weight, bias, rows, inF, outF } };

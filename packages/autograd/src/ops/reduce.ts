@@ -5,6 +5,8 @@
  */
 import type { FloatArray } from '../backend/index.js';
 import { allocate, kernels, sizeOf } from '../backend/index.js';
+import { absPow, finiteSliceMax, infNormMaskOf, pNormGrad, rootInPlace, scaleMask, selectedIndexMask, sliceMaxAbs, tiedExtremumMask } from '../backend/reduce-grad.js';
+import { times } from '../backend/pointwise-grad.js';
 import { IndexError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { checkOptions, describeValue, optionalBoolean, requireNumber } from '../validate.js';
@@ -131,8 +133,7 @@ function extremumOp(name: 'max' | 'min', wantMax: boolean) {
     backward(saved, g) {
       const mask = selectionMask(saved, g.dtype as 'float64');
       const ge = saved.index === null ? null : kernels.broadcastTo(floatData(g), reducedShape(saved.shape, [saved.dim], true), saved.shape);
-      const gd = floatData(g);
-      for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) mask[i] *= ge ? ge[i]! : gd[0]!;
+      scaleMask(mask, ge, floatData(g)[0]!);
       return [wrap(mask, saved.shape)];
     },
     // g routed by the same selection, as a constant mask: the selection is piecewise constant.
@@ -148,15 +149,8 @@ function extremumOp(name: 'max' | 'min', wantMax: boolean) {
  */
 function selectionMask({ x, shape, dim, index, value }: { x: Tensor | null; shape: readonly number[]; dim: number; index: Int32Array | null; value: number }, dtype: 'float32' | 'float64'): FloatArray {
   const mask = allocate(dtype, sizeOf(shape));
-  if (index === null) {
-    const xd = floatData(x!);
-    let ties = 0;
-    for (let i = 0; i < xd.length; i++) if (xd[i] === value) ties++;
-    for (let i = 0; i < xd.length; i++) if (xd[i] === value) mask[i] = 1 / ties;
-    return mask;
-  }
-  const [outer, n, inner] = blocks(shape, dim);
-  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) mask[(o * n + index[o * inner + i]!) * inner + i] = 1;
+  if (index === null) tiedExtremumMask(floatData(x!), value, mask);
+  else selectedIndexMask(...blocks(shape, dim), index, mask);
   return mask;
 }
 
@@ -230,15 +224,7 @@ export function maxShift(x: Tensor, dims: readonly number[]): Tensor {
 
 /** The per-slice max used as a stabilizing shift (infinite maxima replaced by 0, as PyTorch does). */
 function shiftFor(x: Tensor, keepShape: readonly number[]): Tensor {
-  const xd = floatData(x);
-  const out = allocate(x.dtype as 'float64', sizeOf(keepShape)).fill(-Infinity);
-  const slot = slotIndex(keepShape, x.shape);
-  for (let i = 0; i < xd.length; i++) {
-    const j = slot[i]!;
-    if (xd[i]! > out[j]!) out[j] = xd[i]!;
-  }
-  for (let j = 0; j < out.length; j++) if (!Number.isFinite(out[j]!)) out[j] = 0;
-  return wrap(out, keepShape);
+  return wrap(finiteSliceMax(floatData(x), slotIndex(keepShape, x.shape), sizeOf(keepShape)), keepShape);
 }
 
 /** Options of var/std: `correction` 1 (unbiased, the default) or 0; `unbiased` is PyTorch's older spelling. */
@@ -284,55 +270,28 @@ export type NormOrder = number | 'fro' | 'inf';
 
 /** ∂‖x‖∞/∂x: sign(x) shared among the entries that reach the maximum |x| of their slice (0 where ‖x‖ = 0). */
 function infNormMask(x: Tensor, norm: FloatArray, keepShape: readonly number[]): FloatArray {
-  const xd = floatData(x);
-  const ne = kernels.broadcastTo(norm, keepShape, x.shape);
-  const counts = allocate('float64', norm.length);
-  const slot = slotIndex(keepShape, x.shape);
-  for (let i = 0; i < xd.length; i++) if (Math.abs(xd[i]!) === ne[i]) counts[slot[i]!]++;
-  const mask = allocate(x.dtype as 'float64', x.size);
-  for (let i = 0; i < xd.length; i++) if (Math.abs(xd[i]!) === ne[i] && ne[i] !== 0) mask[i] = Math.sign(xd[i]!) / counts[slot[i]!]!;
-  return mask;
+  return infNormMaskOf(floatData(x), kernels.broadcastTo(norm, keepShape, x.shape), slotIndex(keepShape, x.shape), norm.length);
 }
 
 const normOp = defineOp({
   name: 'norm',
   forward(x: Tensor, p: number, dims: number[], keepdim: boolean) {
-    const dtype = assertFloat('norm', 'input', x);
+    assertFloat('norm', 'input', x);
     const keepShape = reducedShape(x.shape, dims, true);
     const xd = floatData(x);
-    const absx = allocate(dtype, x.size);
-    for (let i = 0; i < xd.length; i++) absx[i] = Math.abs(xd[i]!);
     let out: FloatArray;
-    if (p === Infinity) {
-      out = allocate(dtype, sizeOf(keepShape));
-      const slot = slotIndex(keepShape, x.shape);
-      for (let i = 0; i < absx.length; i++) if (absx[i]! > out[slot[i]!]!) out[slot[i]!] = absx[i]!;
-    } else {
-      if (p !== 1) for (let i = 0; i < absx.length; i++) absx[i] = p === 2 ? absx[i]! * absx[i]! : Math.pow(absx[i]!, p);
-      out = kernels.sumAxes(absx, x.shape, keepShape);
-      if (p !== 1) for (let i = 0; i < out.length; i++) out[i] = p === 2 ? Math.sqrt(out[i]!) : Math.pow(out[i]!, 1 / p);
+    if (p === Infinity) out = sliceMaxAbs(xd, slotIndex(keepShape, x.shape), sizeOf(keepShape));
+    else {
+      out = kernels.sumAxes(absPow(xd, p), x.shape, keepShape);
+      if (p !== 1) rootInPlace(out, p);
     }
     return { out: wrap(out, reducedShape(x.shape, dims, keepdim)), saved: { x, p, keepShape, norm: out } };
   },
   // p=2: g·x/‖x‖; p=1: g·sign(x); p=∞: g·sign(x) shared among the maxima; else g·x|x|^{p−2}/‖x‖^{p−1}. Zero where ‖x‖ = 0.
   backward({ x, p, keepShape, norm }, g) {
-    const xd = floatData(x);
-    const gx = allocate(x.dtype as 'float64', x.size);
     const ge = kernels.broadcastTo(floatData(g), keepShape, x.shape);
-    const ne = kernels.broadcastTo(norm, keepShape, x.shape);
-    if (p === Infinity) {
-      const mask = infNormMask(x, norm, keepShape);
-      for (let i = 0; i < xd.length; i++) gx[i] = mask[i]! * ge[i]!;
-    } else {
-      for (let i = 0; i < xd.length; i++) {
-        const v = xd[i]!, n = ne[i]!;
-        if (n === 0) continue;
-        if (p === 2) gx[i] = (ge[i]! * v) / n;
-        else if (p === 1) gx[i] = ge[i]! * Math.sign(v);
-        else gx[i] = (ge[i]! * v * Math.pow(Math.abs(v), p - 2)) / Math.pow(n, p - 1);
-      }
-    }
-    return [wrap(gx, x.shape)];
+    if (p === Infinity) return [wrap(times(infNormMask(x, norm, keepShape), ge), x.shape)];
+    return [wrap(pNormGrad(floatData(x), ge, kernels.broadcastTo(norm, keepShape, x.shape), p), x.shape)];
   },
   // The same formulas in recorded ops; ‖x‖ is the recorded output, masked to 0 where it is 0.
   backwardGraph({ x, p, keepShape, norm }, g, out) {

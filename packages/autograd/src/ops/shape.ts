@@ -5,6 +5,7 @@
  */
 import type { DType, FloatDType } from '../backend/index.js';
 import { allocate, formatShape, kernels, sizeOf } from '../backend/index.js';
+import { truncToInt32 } from '../backend/pointwise-grad.js';
 import { DTypeError, IndexError, ShapeError, ValueError } from '../errors.js';
 import type { GradList } from '../op.js';
 import { defineMultiOp, defineOp } from '../op.js';
@@ -385,9 +386,7 @@ export function to(x: Tensor, dtype: DType): Tensor {
   assertTensor('to', 'input', x);
   if (dtype !== 'float32' && dtype !== 'float64' && dtype !== 'int32') throw new DTypeError('to', `unknown dtype ${describeValue(dtype)}; expected 'float32', 'float64' or 'int32'`);
   if (dtype === 'int32') {
-    const out = new Int32Array(x.size);
-    for (let i = 0; i < x.size; i++) out[i] = Math.trunc(x.data[i]!);
-    return new Tensor(out, x.shape);
+    return new Tensor(truncToInt32(x.data), x.shape);
   }
   if (x.dtype === dtype) return x;
   if (x.dtype === 'int32') {

@@ -9,8 +9,7 @@
  * everywhere, as in PyTorch.
  */
 import type { UnaryOp } from '../backend/index.js';
-import { normalCdf } from '../backend/math.js';
-import { allocate } from '../backend/index.js';
+import { normalCdfMap, timesNormalPdf } from '../backend/pointwise-grad.js';
 import { defineOp } from '../op.js';
 import type { Tensor } from '../tensor.js';
 import { add, ge, gt, le, mul, div, sub, where } from './elementwise.js';
@@ -30,26 +29,15 @@ const normalPdf = (x: Tensor): Tensor => mul(exp(mul(square(x), -0.5)), INV_SQRT
 const normalCdfOp = defineOp({
   name: 'normalCdf',
   forward(x: Tensor) {
-    const xd = floatData(x);
-    const out = allocate(x.dtype as 'float64', x.size);
-    for (let i = 0; i < xd.length; i++) out[i] = normalCdf(xd[i]!);
-    return { out: wrap(out, x.shape), saved: x };
+    return { out: wrap(normalCdfMap(floatData(x)), x.shape), saved: x };
   },
   backward(x, g) {
-    return [noGradTimes(g, x)];
+    return [wrap(timesNormalPdf(floatData(g), floatData(x)), x.shape)];
   },
   backwardGraph(x, g) {
     return [mul(g, normalPdf(x))];
   },
 });
-
-/** g·φ(x) on raw values (the first-order path of normalCdfOp). */
-function noGradTimes(g: Tensor, x: Tensor): Tensor {
-  const gd = floatData(g), xd = floatData(x);
-  const out = allocate(x.dtype as 'float64', x.size);
-  for (let i = 0; i < xd.length; i++) out[i] = gd[i]! * INV_SQRT_2PI * Math.exp(-0.5 * xd[i]! * xd[i]!);
-  return wrap(out, x.shape);
-}
 
 export const UNARY_GRAPH: Record<UnaryOp, UnaryGraph> = {
   identity: (g) => g,
