@@ -45,7 +45,8 @@ export async function benchOps(): Promise<void> {
     const a = T.randn([n, n]), b = T.randn([n, n]);
     const flop = 2 * n ** 3;
     const minMs = n === 1024 ? 3000 : 800;
-    const gflops = (fn: () => unknown) => flop / timeit(fn, { minMs }) / 1e6;
+    // Warm-up long enough for the JS around the kernels to reach its optimized tier (the first 256² run otherwise measures the JIT).
+    const gflops = (fn: () => unknown) => flop / timeit(fn, { minMs, warmup: 10 }) / 1e6;
     const backend = T.getBackend();
     T.setBackend('js');
     const ourJs = gflops(() => T.matmul(a, b));

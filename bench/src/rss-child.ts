@@ -1,4 +1,6 @@
 /** Child process for benchMemory: runs W3 training steps with one library (or none: 'baseline') and prints its peak RSS (KB). */
+import { readFileSync } from 'node:fs';
+
 // Each side loads only its own library, so the peak is that library's.
 const side = process.argv[2];
 const steps = Number(process.argv[3] ?? 5);
@@ -19,4 +21,15 @@ if (side === 'tfjs') {
   // The process with tapegrad loaded and nothing trained: what every side pays before its first step.
   await import('@tapegrad/autograd');
 }
-console.log(`maxRSS ${process.resourceUsage().maxRSS}`);
+// Linux's ru_maxrss survives fork + exec (it starts at the parent's RSS when the child is spawned), so a
+// child of a large bench process would report the parent's peak; VmHWM is this process's own high-water mark.
+function peakKb(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]);
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS;
+}
+console.log(`maxRSS ${peakKb()}`);
