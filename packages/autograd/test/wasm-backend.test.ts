@@ -59,6 +59,34 @@ describe('the WebAssembly backend', () => {
       { numRuns: 150 },
     );
   });
+  it('property: linear forward and backward (one call each) equal the JS kernels within float32 rounding, with and without bias and each gradient', () => {
+    T.setBackend('wasm');
+    const wasmForward = kernels.linearForward, wasmBackward = kernels.linearBackward;
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 90 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 70 }), fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), (rows, inF, outF, withBias, wantX, wantW, wantB) => {
+        const x = Float32Array.from({ length: rows * inF }, (_, i) => Math.sin(i * 0.37 + 1));
+        const w = Float32Array.from({ length: outF * inF }, (_, i) => Math.cos(i * 0.91));
+        const bias = withBias ? Float32Array.from({ length: outF }, (_, i) => Math.sin(i * 3.1)) : null;
+        const want = new Float32Array(rows * outF), got = new Float32Array(rows * outF);
+        defaultKernels.linearForward({ rows, inF, outF, x, w, bias, out: want });
+        wasmForward({ rows, inF, outF, x, w, bias, out: got });
+        const close = (a: Float32Array, b: Float32Array, K: number) => {
+          for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThanOrEqual(4 * K * EPS32 * (Math.abs(a[i]!) + K) + 1e-6);
+        };
+        close(want, got, inF + 1);
+        const g = Float32Array.from({ length: rows * outF }, (_, i) => Math.sin(i * 0.13 - 2));
+        const grads = () => ({ gx: wantX ? new Float32Array(rows * inF) : null, gw: wantW ? new Float32Array(outF * inF) : null, gb: wantB ? new Float32Array(outF) : null });
+        const a = grads(), b = grads();
+        defaultKernels.linearBackward({ rows, inF, outF, g, x, w, ...a });
+        wasmBackward({ rows, inF, outF, g, x, w, ...b });
+        if (a.gx) close(a.gx, b.gx!, outF);
+        if (a.gw) close(a.gw, b.gw!, rows);
+        if (a.gb) close(a.gb, b.gb!, rows);
+      }),
+      { numRuns: 120 },
+    );
+    expect(wasmForward).not.toBe(defaultKernels.linearForward);
+  });
   it('a large product crosses every cache block (MC 64, KC 256, NC 1024) and still matches', () => {
     const M = 131, N = 1030, K = 520;
     const a = Float32Array.from({ length: M * K }, (_, i) => Math.sin(i));

@@ -2,3 +2,4 @@
 export { packBytes, heapBase } from './gemm';
 export { ctlBytes, gemm, maxThreads, setThreads, splitCount, workerLoop } from './parallel';
 export { gruBackward, gruForward, lstmBackward, lstmForward, mapInPlace, rnnBackward, rnnForward } from './lstm';
+export { linearBackward, linearForward } from './linear';

@@ -4,7 +4,8 @@
  * entry with `setKernel('gemm', impl)` without touching any op.
  */
 import { binary, broadcastTo, sumToShape } from './binary.js';
-import { gemm } from './matmul.js';
+import type { LinearBackwardArgs, LinearForwardArgs } from './matmul.js';
+import { gemm, linearBackwardWith, linearForwardWith } from './matmul.js';
 import { extremumAlong, extremumAll, sumAxes, sumSquares } from './reduce.js';
 import { gatherAlong, permute, scatterAddAlong, sliceAssign, sliceCopy } from './strided.js';
 import { UNARY } from './unary.js';
@@ -16,7 +17,7 @@ export { allocate, allocateLike, bytesPerElement, dtypeOf, isFloat, MAX_ELEMENTS
 export { sizeOf, stridesOf, broadcastShapes, sameShape, formatShape } from './shape.js';
 export type { BinaryOp } from './binary.js';
 export type { UnaryOp, UnaryKernel } from './unary.js';
-export type { GemmArgs } from './matmul.js';
+export type { GemmArgs, LinearBackwardArgs, LinearForwardArgs } from './matmul.js';
 export type { GruBackwardArgs, GruForwardArgs, LstmBackwardArgs, LstmForwardArgs, RnnBackwardArgs, RnnForwardArgs } from './recurrent.js';
 export { erf, normalCdf, normalPdf } from './math.js';
 
@@ -35,6 +36,9 @@ const defaults = {
   gatherAlong,
   scatterAddAlong,
   unary: UNARY,
+  /** linear's forward (x·Wᵀ + b) and backward (dx, dW, db) as one call each, on the active gemm. */
+  linearForward: (args: LinearForwardArgs) => linearForwardWith(kernels.gemm, args),
+  linearBackward: (args: LinearBackwardArgs) => linearBackwardWith(kernels.gemm, args),
   /** The sequence-fused LSTM's forward; its recurrent product goes through the active gemm. */
   lstmForward: (args: LstmForwardArgs) => lstmForwardWith(kernels.gemm, args),
   /** Its backward, likewise. */

@@ -124,3 +124,50 @@ export function batchedGemm(
 export function fillRows(out: FloatArray, row: FloatArray, rows: number): void {
   for (let r = 0; r < rows; r++) out.set(row, r * row.length);
 }
+
+/** Arguments of linearForward: out[rows, outF] = x[rows, inF]·wᵀ + bias (w is [outF, inF], PyTorch's layout). */
+export interface LinearForwardArgs {
+  rows: number;
+  inF: number;
+  outF: number;
+  x: FloatArray;
+  w: FloatArray;
+  bias: FloatArray | null;
+  out: FloatArray;
+}
+
+/** Arguments of linearBackward: gx = g·w, gw = gᵀ·x, gb = Σ_rows g, each only when its output is given. */
+export interface LinearBackwardArgs {
+  rows: number;
+  inF: number;
+  outF: number;
+  g: FloatArray;
+  x: FloatArray;
+  w: FloatArray;
+  gx: FloatArray | null;
+  gw: FloatArray | null;
+  gb: FloatArray | null;
+}
+
+/** linear's forward on the given gemm: the bias broadcast into the rows, then x·wᵀ accumulated onto it. */
+export function linearForwardWith(gemmKernel: (args: GemmArgs) => void, { rows, inF, outF, x, w, bias, out }: LinearForwardArgs): void {
+  if (bias) fillRows(out, bias, rows);
+  gemmKernel({ transA: false, transB: true, M: rows, N: outF, K: inF, a: x, aOffset: 0, b: w, bOffset: 0, c: out, cOffset: 0, accumulate: bias !== null });
+}
+
+/** linear's backward on the given gemm; the bias gradient as the column sums of g, accumulated in double. */
+export function linearBackwardWith(gemmKernel: (args: GemmArgs) => void, { rows, inF, outF, g, x, w, gx, gw, gb }: LinearBackwardArgs): void {
+  if (gx) gemmKernel({ transA: false, transB: false, M: rows, N: inF, K: outF, a: g, aOffset: 0, b: w, bOffset: 0, c: gx, cOffset: 0, accumulate: false });
+  if (gw) gemmKernel({ transA: true, transB: false, M: outF, N: inF, K: rows, a: g, aOffset: 0, b: x, bOffset: 0, c: gw, cOffset: 0, accumulate: false });
+  if (gb) columnSums(g, rows, outF, gb);
+}
+
+/** out[j] = Σ_r a[r·cols + j], accumulated in double. */
+export function columnSums(a: FloatArray, rows: number, cols: number, out: FloatArray): void {
+  const acc = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    for (let j = 0; j < cols; j++) acc[j] += a[o + j]!;
+  }
+  out.set(acc);
+}

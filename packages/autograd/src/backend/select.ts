@@ -41,6 +41,8 @@ function wasmKernels(): Partial<typeof kernels> {
   if (!loaded.ok) throw new ValueError('setBackend', `the WebAssembly backend is not available here: ${loaded.reason}`);
   const k = createWasmKernels(loaded.exports, {
     gemm: defaultKernels.gemm,
+    linearForward: (args) => defaultKernels.linearForward(args),
+    linearBackward: (args) => defaultKernels.linearBackward(args),
     lstmForward: (args) => defaultKernels.lstmForward(args),
     lstmBackward: (args) => defaultKernels.lstmBackward(args),
     rnnForward: (args) => defaultKernels.rnnForward(args),
@@ -56,7 +58,7 @@ function wasmKernels(): Partial<typeof kernels> {
     noThreadsReason = loaded.sharedReason;
   }
   wasmMap = k.mapInPlace;
-  wasmTable = { gemm: k.gemm, lstmForward: k.lstmForward, lstmBackward: k.lstmBackward, rnnForward: k.rnnForward, rnnBackward: k.rnnBackward, gruForward: k.gruForward, gruBackward: k.gruBackward };
+  wasmTable = { gemm: k.gemm, linearForward: k.linearForward, linearBackward: k.linearBackward, lstmForward: k.lstmForward, lstmBackward: k.lstmBackward, rnnForward: k.rnnForward, rnnBackward: k.rnnBackward, gruForward: k.gruForward, gruBackward: k.gruBackward };
   return wasmTable;
 }
 

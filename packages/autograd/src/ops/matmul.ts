@@ -7,7 +7,7 @@
  */
 import type { FloatArray } from '../backend/index.js';
 import { allocate, formatShape, kernels, sizeOf } from '../backend/index.js';
-import { batchedGemm, broadcastBatchIndices, fillRows } from '../backend/matmul.js';
+import { batchedGemm, broadcastBatchIndices } from '../backend/matmul.js';
 import { ShapeError } from '../errors.js';
 import type { GradList } from '../op.js';
 import { defineOp } from '../op.js';
@@ -108,31 +108,16 @@ const linearOp = defineOp({
     const rows = x.size / inF;
     const outShape = [...x.shape.slice(0, -1), outF];
     const out = allocate(dtype, rows * outF);
-    if (bias) {
-      fillRows(out, floatData(bias), rows);
-    }
-    kernels.gemm({ transA: false, transB: true, M: rows, N: outF, K: inF, a: floatData(x), aOffset: 0, b: floatData(weight), bOffset: 0, c: out, cOffset: 0, accumulate: bias !== null });
+    kernels.linearForward({ rows, inF, outF, x: floatData(x), w: floatData(weight), bias: bias ? floatData(bias) : null, out });
     return { out: wrap(out, outShape), saved: { x, weight, bias, rows, inF, outF } };
   },
   // dx = G·W, dW = Gᵀ·x, db = Σ_rows G
   backward({ x, weight, bias, rows, inF, outF }, g) {
-    const gd = floatData(g);
-    let gx: FloatArray | null = null, gw: FloatArray | null = null, gbias: FloatArray | null = null;
-    if (x.requiresGrad) {
-      gx = allocate(x.dtype as 'float64', x.size);
-      kernels.gemm({ transA: false, transB: false, M: rows, N: inF, K: outF, a: gd, aOffset: 0, b: floatData(weight), bOffset: 0, c: gx, cOffset: 0, accumulate: false });
-    }
-    if (weight.requiresGrad) {
-      gw = allocate(weight.dtype as 'float64', weight.size);
-      kernels.gemm({ transA: true, transB: false, M: outF, N: inF, K: rows, a: gd, aOffset: 0, b: floatData(x), bOffset: 0, c: gw, cOffset: 0, accumulate: false });
-    }
-    if (bias && bias.requiresGrad) {
-      // db = 1ᵀ·G: the column sums as a [1 × rows]·[rows × outF] product, so it runs on the active gemm
-      // (the JS double loop was 4% of an LSTM training step, for the input projection's bias).
-      gbias = allocate(bias.dtype as 'float64', outF);
-      const ones = allocate(bias.dtype as 'float64', rows).fill(1);
-      kernels.gemm({ transA: false, transB: false, M: 1, N: outF, K: rows, a: ones, aOffset: 0, b: gd, bOffset: 0, c: gbias, cOffset: 0, accumulate: false });
-    }
+    const gx = x.requiresGrad ? allocate(x.dtype as 'float64', x.size) : null;
+    const gw = weight.requiresGrad ? allocate(weight.dtype as 'float64', weight.size) : null;
+    const gbias = bias && bias.requiresGrad ? allocate(bias.dtype as 'float64', outF) : null;
+    // One call: on the wasm backend g crosses into WebAssembly memory once for all three.
+    kernels.linearBackward({ rows, inF, outF, g: floatData(g), x: floatData(x), w: floatData(weight), gx, gw, gb: gbias });
     return [gx && wrap(gx, x.shape), gw && wrap(gw, weight.shape), gbias && wrap(gbias, [outF])];
   },
   backwardGraph({ x, weight, bias, rows, inF, outF }, g): GradList {

@@ -8,7 +8,7 @@
  * kernels: fixtures and gradcheck run in float64 and keep their exact results.
  */
 import type { FloatArray } from '../dtype.js';
-import type { GemmArgs } from '../matmul.js';
+import type { GemmArgs, LinearBackwardArgs, LinearForwardArgs } from '../matmul.js';
 import type { GruBackwardArgs, GruForwardArgs, LstmBackwardArgs, LstmForwardArgs, RnnBackwardArgs, RnnForwardArgs } from '../recurrent.js';
 import type { KernelExports } from './module.js';
 
@@ -72,6 +72,8 @@ const isF32 = (...xs: FloatArray[]) => xs.every((x) => x instanceof Float32Array
 /** The JS twins every wasm kernel falls back to. */
 interface JsKernels {
   gemm: (args: GemmArgs) => void;
+  linearForward: (args: LinearForwardArgs) => void;
+  linearBackward: (args: LinearBackwardArgs) => void;
   lstmForward: (args: LstmForwardArgs) => void;
   lstmBackward: (args: LstmBackwardArgs) => void;
   rnnForward: (args: RnnForwardArgs) => void;
@@ -108,6 +110,38 @@ export function createWasmKernels(ex: KernelExports, js: JsKernels, threads: () 
     if (accumulate) arena.write(pc, c, cOffset, sizeC);
     ex.gemm(transA ? 1 : 0, transB ? 1 : 0, M, N, K, pa, pb, pc, accumulate ? 1 : 0, pack);
     arena.read(pc, sizeC, c, cOffset);
+  }
+
+  /** linear in one call: x, W (and the bias) cross once; the bias is broadcast in WebAssembly, not copied in as a full output. */
+  function linearForward(args: LinearForwardArgs): void {
+    const { rows, inF, outF, x, w, bias, out } = args;
+    if (!isF32(x, w, out) || (bias && !isF32(bias))) return js.linearForward(args);
+    if (rows * outF === 0) return;
+    const lay = arena.layout(packFloats0(), rows * inF, outF * inF, outF, rows * outF);
+    if (!lay) return js.linearForward(args);
+    const [pack, px, pw, pb, pOut] = lay as number[];
+    arena.write(px!, x, 0, rows * inF);
+    arena.write(pw!, w, 0, outF * inF);
+    if (bias) arena.write(pb!, bias, 0, outF);
+    ex.linearForward(rows, inF, outF, px!, pw!, bias ? pb! : 0, pOut!, pack!);
+    arena.read(pOut!, rows * outF, out);
+  }
+
+  /** linear's three gradients in one call: g crosses once for all of them. */
+  function linearBackward(args: LinearBackwardArgs): void {
+    const { rows, inF, outF, g, x, w, gx, gw, gb } = args;
+    if (!isF32(g, x, w) || (gx && !isF32(gx)) || (gw && !isF32(gw)) || (gb && !isF32(gb))) return js.linearBackward(args);
+    if (rows * outF === 0 || rows * inF === 0) return js.linearBackward(args);
+    const lay = arena.layout(packFloats0(), rows * outF, rows * inF, outF * inF, rows * inF, outF * inF, outF, 2 * outF);
+    if (!lay) return js.linearBackward(args);
+    const [pack, pg, px, pw, pgx, pgw, pgb, scratch] = lay as number[];
+    arena.write(pg!, g, 0, rows * outF);
+    if (gw) arena.write(px!, x, 0, rows * inF);
+    if (gx) arena.write(pw!, w, 0, outF * inF);
+    ex.linearBackward(rows, inF, outF, pg!, px!, pw!, gx ? pgx! : 0, gw ? pgw! : 0, gb ? pgb! : 0, pack!, scratch!);
+    if (gx) arena.read(pgx!, rows * inF, gx);
+    if (gw) arena.read(pgw!, outF * inF, gw);
+    if (gb) arena.read(pgb!, outF, gb);
   }
 
   function lstmForward(args: LstmForwardArgs): void {
@@ -229,5 +263,5 @@ export function createWasmKernels(ex: KernelExports, js: JsKernels, threads: () 
     arena.read(p, x.length, x);
   }
 
-  return { gemm, lstmForward, lstmBackward, rnnForward, rnnBackward, gruForward, gruBackward, mapInPlace, ctl: arena.ctl };
+  return { gemm, linearForward, linearBackward, lstmForward, lstmBackward, rnnForward, rnnBackward, gruForward, gruBackward, mapInPlace, ctl: arena.ctl };
 }

@@ -47,6 +47,8 @@ export interface KernelExports {
   gruForward(T: number, B: number, H: number, proj: number, whh: number, bhh: number, hs: number, hps: number, acts: number, out: number, batchFirst: number, reverse: number, pack: number, packedW: number): void;
   gruBackward(T: number, B: number, H: number, hs: number, hps: number, acts: number, whh: number, gOut: number, dh: number, dproj: number, dw: number, db: number, dhp: number, dhPrev: number, batchFirst: number, reverse: number, wantDw: number, wantDb: number, pack: number, packedW: number): void;
   mapInPlace(kind: number, p: number, n: number): void;
+  linearForward(rows: number, inF: number, outF: number, x: number, w: number, bias: number, out: number, pack: number): void;
+  linearBackward(rows: number, inF: number, outF: number, g: number, x: number, w: number, gx: number, gw: number, gb: number, pack: number, scratch: number): void;
 }
 
 /** A loaded kernel module — with, for the threaded build, the compiled module and the shared memory workers instantiate it over — or why none could be loaded. */
