@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
-import { wasmSplitCount } from '../src/backend/select.js';
+import { wasmChunksRun, wasmSplitCount } from '../src/backend/select.js';
 import { defaultKernels, kernels } from '../src/backend/index.js';
 
 const before = T.getNumThreads();
@@ -94,6 +94,19 @@ describe('threads of the WebAssembly backend', () => {
       { numRuns: 60 },
     );
     expect(wasmSplitCount()).toBeGreaterThan(splitsBefore);
+  });
+
+  it('workers really take part: a worker woken from sleep claims chunks of a long product', async () => {
+    T.setNumThreads(2);
+    const a = new Float32Array(512 * 512).fill(0.5);
+    const before = wasmChunksRun()[1]!;
+    for (let round = 0; round < 5 && wasmChunksRun()[1] === before; round++) {
+      // Long enough idle for the worker to go to sleep, so the wake-up path is what is tested.
+      await new Promise((r) => setTimeout(r, 50));
+      kernels.gemm({ transA: false, transB: false, M: 512, N: 512, K: 512, a, aOffset: 0, b: a, bOffset: 0, c: new Float32Array(512 * 512), cOffset: 0, accumulate: false });
+    }
+    expect(wasmChunksRun()[1]).toBeGreaterThan(before);
+    T.setNumThreads(3);
   });
 
   it('a product below the threshold stays on the calling thread; one above it is split', () => {

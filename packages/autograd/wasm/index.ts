@@ -1,5 +1,5 @@
 // The WebAssembly kernels of the wasm backend: one module, built from these sources.
 export { packBytes, heapBase } from './gemm';
-export { ctlBytes, gemm, maxThreads, setThreads, splitCount, workerLoop } from './parallel';
+export { ctlBytes, gemm, maxThreads, setThreads, splitCount, workerEnter, workerSpin } from './parallel';
 export { gruBackward, gruForward, lstmBackward, lstmForward, mapInPlace, rnnBackward, rnnForward } from './lstm';
 export { linearBackward, linearForward } from './linear';

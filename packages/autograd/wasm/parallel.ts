@@ -4,24 +4,29 @@
 // Every thread is an instance of this same module over one shared memory.
 // The host (src/backend/wasm/threads.ts) reserves a control block and calls
 // setThreads(ctl, n) on the main instance; each worker instance runs
-// workerLoop(ctl, tid) forever. Two kinds of work are split:
+// workerSpin(ctl, tid, seen) in a loop, sleeping in between (its host script
+// does the sleeping, with Atomics.wait). Two kinds of work are split:
 // - a product large enough to pay for the hand-off, cut into n blocks of C
 //   along N (or along M when M is the larger side);
 // - a recurrent sequence kernel, cut into n ranges of batch rows: the rows of
 //   an LSTM never meet inside a layer (h_t·W_hhᵀ row b needs only h_t row b),
 //   so each thread runs the whole sequence for its rows with no barrier per
 //   step, gate math included (lstm.ts).
-// The caller writes the task, signals each ready worker through its own slot,
-// runs part 0 itself, then waits for every part. Per-worker slots (not one
-// shared counter) mean a worker only ever reads a task that the caller wrote
-// for it and will not touch again until the worker is done.
+// The caller writes the task, cuts it into a few chunks per thread, signals
+// each ready worker through its own slot and claims chunks itself, as the
+// workers do, until all are finished: a worker that wakes late (sleeping
+// workers take ~50 µs or more to wake) leaves its chunks to the others
+// instead of making them wait. A claim is a compare-and-swap on a counter
+// that carries the task's generation, so a late worker never takes a chunk
+// of a later task.
 //
 // Waiting: a worker spins on its slot for a while (a hand-off costs ~0.2 µs
-// that way, against ~50 µs for a sleep/wake through atomic.wait/notify —
-// shared/notes/wasm-simd-measurements.md) and then sleeps, so an idle worker
-// costs no CPU. It says so in its slot before sleeping; the caller only pays
-// for a notify when it does. The caller itself always spins: the parts are
-// equal, so the wait is short, and a browser's main thread may not block.
+// that way, against ~50 µs for a sleep/wake through wait/notify —
+// shared/notes/wasm-simd-measurements.md) and then sleeps (Atomics.wait in
+// its host script), so an idle worker costs no CPU. It says so in its slot
+// before sleeping; the caller only pays for a notify when it does. The
+// caller itself never sleeps: it claims chunks and then spins for the last
+// ones, and a browser's main thread may not block.
 //
 // A split never changes a result: every element of a product, and every row
 // of a sequence, is computed by the same code in the same order whichever
@@ -29,19 +34,27 @@
 import { gemmBlock, packBytes } from './gemm';
 import { gruBackwardRows, gruForwardRows, lstmBackwardRows, lstmForwardRows, rnnBackwardRows, rnnForwardRows } from './lstm';
 
-/** Control block layout (bytes from ctl): the task (kind, part count, up to 30 arguments), then one 64-byte slot per thread (its own cache line). */
+/**
+ * Control block layout (bytes from ctl): the task (kind, chunk count, up to
+ * 30 arguments); on their own cache line the chunk counter (the task's
+ * generation, 24 bits, above the next chunk, 8 bits: at most 32 chunks) and
+ * the count of finished chunks; then one 64-byte slot per thread.
+ */
 const KIND = 0;
 const PARTS = 4;
 const ARGS = 8;
-const MAX_ARGS = 30;
-const SLOTS = 128;
+const NEXT = 128;
+const FINISHED = 136;
+const SLOTS = 192;
 const SLOT = 64;
-/** Slot fields: the generation to run (−1: exit), the last generation done, ready, asleep, which part, failed (set by the host's worker script when its instance trapped). */
+/** Chunks per participating thread: more than one, so a thread that starts late (a worker woken from sleep) leaves its share to the others instead of making them wait. */
+const CHUNKS_PER_THREAD = 2;
+/** Slot fields: the generation to join (−1: exit), the last generation it left, ready, asleep, chunks run (a statistic), failed (set by the host's worker script when its instance trapped). */
 const GO = 0;
 const DONE = 4;
 const READY = 8;
 const ASLEEP = 12;
-const PART = 16;
+const CHUNKS_RUN = 16;
 const FAILED = 20;
 /** The most threads a control block has slots for (the host allocates ctlBytes()). */
 const MAX_THREADS = 16;
@@ -72,6 +85,7 @@ export function splitCount(): i32 {
 
 /** Bytes the host must reserve for the control block. */
 export function ctlBytes(): i32 {
+  // SLOTS (192) past the task and counters, then a slot per thread.
   return SLOTS + SLOT * MAX_THREADS;
 }
 
@@ -104,12 +118,12 @@ export function setThreads(block: usize, n: i32): void {
   return part == parts - 1 ? size : rangeFrom(size, unit, part + 1, parts);
 }
 
-/** Part `part` of `parts` of the task in the control block at `block`, on this thread's scratch. */
-function runPart(block: usize, part: i32, parts: i32): void {
+/** Chunk `part` of `parts` of the task in the control block at `block`, on the scratch of thread `tid`. */
+function runPart(block: usize, part: i32, parts: i32, tid: i32): void {
   const kind = load<i32>(block + KIND);
   const unit = arg(block, 0);
   const size = arg(block, 1);
-  const pack = <usize>arg(block, 2) + <usize>part * <usize>packBytes();
+  const pack = <usize>arg(block, 2) + <usize>tid * <usize>packBytes();
   const from = rangeFrom(size, unit, part, parts);
   const to = rangeTo(size, unit, part, parts);
   if (kind == TASK_GEMM) {
@@ -164,36 +178,61 @@ export function partsFor(work: i64, size: i32, unit: i32): i32 {
 }
 
 /**
- * Runs the staged task of `kind` in `parts` ≥ 2 parts (partsFor's answer):
- * part 0 here, the others on ready workers; returns when every part is done.
- * (With one part the caller runs the work itself, without a task.)
+ * Claims chunks of the current task (generation g) one at a time and runs
+ * them on thread `tid`'s scratch, until none is left or the task is over.
+ * A claim is a compare-and-swap on the counter that also holds the
+ * generation (mod 2²⁴), so a thread that wakes late can never take a chunk
+ * of a later task by mistake; it reads the task only after a successful
+ * claim.
+ */
+function claimChunks(block: usize, g: i32, tid: i32): void {
+  if (ASC_FEATURE_THREADS) {
+    while (true) {
+      const cur = atomic.load<i32>(block + NEXT);
+      if ((cur >>> 8) != (g & 0xffffff)) return;
+      const chunk = cur & 0xff;
+      const chunks = atomic.load<i32>(block + PARTS);
+      if (chunk >= chunks) return;
+      if (atomic.cmpxchg<i32>(block + NEXT, cur, cur + 1) != cur) continue;
+      runPart(block, chunk, chunks, tid);
+      atomic.add<i32>(block + SLOTS + <usize>tid * SLOT + CHUNKS_RUN, 1);
+      atomic.add<i32>(block + FINISHED, 1);
+    }
+  }
+}
+
+/**
+ * Runs the staged task of `kind` on `parts` ≥ 2 threads (partsFor's answer):
+ * it is cut into up to CHUNKS_PER_THREAD·parts chunks, which this thread and
+ * the ready workers claim until all are done. Returns when every chunk is
+ * finished. (With one part the caller runs the work itself, without a task.)
  */
 export function split(kind: i32, parts: i32): void {
   if (ASC_FEATURE_THREADS) {
+    const units = (arg(ctl, 1) + arg(ctl, 0) - 1) / arg(ctl, 0);
+    const chunks = min(units, parts * CHUNKS_PER_THREAD);
     store<i32>(ctl + KIND, kind);
-    store<i32>(ctl + PARTS, parts);
+    store<i32>(ctl + PARTS, chunks);
+    atomic.store<i32>(ctl + FINISHED, 0);
     splits++;
     generation = generation == 0x7fffffff ? 1 : generation + 1;
     const g = generation;
-    // Signal: the sequentially consistent store of GO publishes the task above.
-    let part = 1;
-    for (let t = 1; t < threads && part < parts; t++) {
+    // Publishes the task: a claim reads the counter's generation first.
+    atomic.store<i32>(ctl + NEXT, (g & 0xffffff) << 8);
+    let signalled = 1;
+    for (let t = 1; t < threads && signalled < parts; t++) {
       const s = slot(t);
       if (atomic.load<i32>(s + READY) == 0) continue;
-      store<i32>(s + PART, part++);
+      signalled++;
       atomic.store<i32>(s + GO, g);
       // A worker announces sleep before it waits on GO: either it sees g there, or we see it asleep and wake it.
       if (atomic.load<i32>(s + ASLEEP) != 0) atomic.notify(s + GO, 1);
     }
-    // A worker that stopped between partsFor and here leaves its part to the caller.
-    for (let p = part; p < parts; p++) runPart(ctl, p, parts);
-    runPart(ctl, 0, parts);
-    for (let t = 1; t < threads; t++) {
-      const s = slot(t);
-      if (atomic.load<i32>(s + GO) != g) continue;
-      while (atomic.load<i32>(s + DONE) != g) {}
-      // A part that trapped was not computed: fail the call rather than return a wrong result.
-      if (atomic.load<i32>(s + FAILED) != 0) unreachable();
+    claimChunks(ctl, g, 0);
+    let spins = 0;
+    while (atomic.load<i32>(ctl + FINISHED) < chunks) {
+      // A worker whose instance trapped never finishes its chunk: fail the call rather than spin forever.
+      if ((++spins & 0xfff) == 0) for (let t = 1; t < threads; t++) if (atomic.load<i32>(slot(t) + FAILED) != 0) unreachable();
     }
   }
 }
@@ -226,33 +265,43 @@ export function gemm(transA: bool, transB: bool, M: i32, N: i32, K: i32, a: usiz
   split(TASK_GEMM, parts);
 }
 
-/** A worker thread's whole life: wait for a part, compute it, report, until told to exit (GO = −1). */
-export function workerLoop(block: usize, tid: i32): void {
+/** Worker: joins (READY) and returns the slot's current generation, the one to wait past. */
+export function workerEnter(block: usize, tid: i32): i32 {
   if (ASC_FEATURE_THREADS) {
     const s = block + SLOTS + <usize>tid * SLOT;
-    let seen = atomic.load<i32>(s + GO);
+    const seen = atomic.load<i32>(s + GO);
     atomic.store<i32>(s + READY, 1);
+    return seen;
+  }
+  return 0;
+}
+
+/**
+ * Worker: spins on its slot, running each task it is signalled for, until
+ * no task has come for SPINS polls; returns the last generation seen, which
+ * the host's worker script then sleeps past (Atomics.wait on GO, with ASLEEP
+ * set around it), or −1 when told to exit. The sleep is the host's: a wait
+ * inside this module stopped waking up once the module grew (seen in Node
+ * 20's V8), and Atomics.wait in a worker is the well-trodden path.
+ */
+export function workerSpin(block: usize, tid: i32, seen: i32): i32 {
+  if (ASC_FEATURE_THREADS) {
+    const s = block + SLOTS + <usize>tid * SLOT;
     while (true) {
       let g = atomic.load<i32>(s + GO);
       let spins = 0;
       while (g == seen) {
-        if (++spins < SPINS) {
-          g = atomic.load<i32>(s + GO);
-          continue;
-        }
-        atomic.store<i32>(s + ASLEEP, 1);
-        atomic.wait<i32>(s + GO, seen, -1);
-        atomic.store<i32>(s + ASLEEP, 0);
+        if (++spins >= SPINS) return seen;
         g = atomic.load<i32>(s + GO);
-        spins = 0;
       }
       if (g < 0) {
         atomic.store<i32>(s + READY, 0);
-        return;
+        return -1;
       }
       seen = g;
-      runPart(block, load<i32>(s + PART), load<i32>(block + PARTS));
+      claimChunks(block, g, tid);
       atomic.store<i32>(s + DONE, g);
     }
   }
+  return -1;
 }

@@ -172,6 +172,11 @@ export function wasmSplitCount(): number {
   return loaded.ok ? loaded.exports.splitCount() : 0;
 }
 
+/** @internal Chunks of split work each thread has run (index 0: the calling thread); empty without threads. */
+export function wasmChunksRun(): number[] {
+  return pool ? pool.chunksRun() : [];
+}
+
 /** The number of threads the WebAssembly backend splits products between (see setNumThreads). */
 export function getNumThreads(): number {
   return pool?.count ?? 1;

@@ -1,7 +1,8 @@
 /**
  * The worker threads of the WebAssembly backend (like PyTorch's intra-op
  * thread pool, `torch.set_num_threads`). Each worker instantiates the same
- * kernel module over the shared memory and runs its `workerLoop` for good:
+ * kernel module over the shared memory and runs its `workerSpin` for good,
+ * sleeping in Atomics.wait between bursts of work:
  * the module's gemm hands parts of large products to the workers itself
  * (wasm/parallel.ts), so the per-step products inside a sequence kernel are
  * split too, with no JavaScript in between.
@@ -26,20 +27,28 @@ interface WorkerData {
   tid: number;
 }
 
-/** Where the per-thread slots start in the control block, in int32s (wasm/parallel.ts: SLOTS = 128 bytes; 64 bytes a slot). */
-const SLOTS_INT32 = 32;
+/** Where the per-thread slots start in the control block, in int32s (wasm/parallel.ts: SLOTS = 192 bytes; 64 bytes a slot). */
+const SLOTS_INT32 = 48;
 
 // The worker's whole program, in each environment's dialect. If instantiation
 // or the loop fails (it should not), the worker marks its slot failed, done
 // and not ready, so the caller never spins on it and a part that was not
 // computed fails the call instead of returning a wrong result. The slot layout is wasm/parallel.ts's
-// (slots from byte 128, 64 bytes each: GO, DONE, READY, ASLEEP, PART, FAILED).
+// (slots from byte 192, 64 bytes each: GO, DONE, READY, ASLEEP, CHUNKS_RUN, FAILED).
 const WORKER_BODY = `
 function run(d) {
-  const slot = new Int32Array(d.memory.buffer, d.ctl + 128 + d.tid * 64, 16);
+  const slot = new Int32Array(d.memory.buffer, d.ctl + 192 + d.tid * 64, 16);
   try {
-    const instance = new WebAssembly.Instance(d.module, { env: { memory: d.memory } });
-    instance.exports.workerLoop(d.ctl, d.tid);
+    const ex = new WebAssembly.Instance(d.module, { env: { memory: d.memory } }).exports;
+    let seen = ex.workerEnter(d.ctl, d.tid);
+    for (;;) {
+      seen = ex.workerSpin(d.ctl, d.tid, seen);
+      if (seen < 0) break;
+      // Idle: sleep until the caller posts the next generation (it notifies when it sees ASLEEP).
+      Atomics.store(slot, 3, 1);
+      Atomics.wait(slot, 0, seen);
+      Atomics.store(slot, 3, 0);
+    }
   } catch (e) {
     Atomics.store(slot, 5, 1);
     Atomics.store(slot, 2, 0);
@@ -156,6 +165,11 @@ export class ThreadPool {
         return;
       }
     }
+  }
+
+  /** Chunks of split work each thread has run so far (index 0: the calling thread): a statistic for tests. */
+  chunksRun(): number[] {
+    return Array.from({ length: this.capacity }, (_, tid) => Atomics.load(this.slots, SLOTS_INT32 + tid * 16 + 4));
   }
 
   /** Workers that have instantiated their module and are waiting for work. */
