@@ -58,8 +58,8 @@ const CHUNKS_RUN = 16;
 const FAILED = 20;
 /** The most threads a control block has slots for (the host allocates ctlBytes()). */
 const MAX_THREADS = 16;
-/** Spins before a worker sleeps: ~0.1–0.5 ms, longer than the gaps between the kernel calls of a training step. */
-const SPINS = 200000;
+/** Polls of its slot before a worker sleeps, ~1 ms: longer than the gaps between the kernel calls of a training step (a sleeping worker takes 50 µs or more to wake). Intel OpenMP spins 200 ms by default; a millisecond keeps an idle process near 0% CPU. */
+const SPINS = 2000000;
 /** Multiply-adds below which work stays on the calling thread (the hand-off and the duplicated packing would cost more). */
 const MIN_WORK: i64 = 128 * 1024;
 
