@@ -176,9 +176,51 @@ describe('the sequence-fused recurrent layers', () => {
       }
   });
   it('one record on the tape per layer and direction, whatever the sequence length', () => {
-    for (const [layer, op] of [[new LSTM(3, 4, { batchFirst: true }), 'lstmSequence'], [new GRU(3, 4, { batchFirst: true }), 'gruSequence'], [new RNN(3, 4, { batchFirst: true }), 'rnnSequence']] as const) {
+    for (const [layer, op] of [[new LSTM(3, 4, { batchFirst: true }), 'lstmLayer'], [new GRU(3, 4, { batchFirst: true }), 'gruSequence'], [new RNN(3, 4, { batchFirst: true }), 'rnnSequence']] as const) {
       const out = layer.forward(T.randn([2, 50, 3])).out;
       expect(out.node!.op).toBe(op);
     }
+  });
+  it('lstmLayer = lstmSequence(linear(x, W_ih, b)): values and every gradient, float64 and float32 on both backends, with and without bias, both layouts and directions; gradcheck and gradgradcheck', () => {
+    const backend = T.getBackend();
+    try {
+      for (const dtype of ['float64', 'float32'] as const)
+        for (const name of dtype === 'float32' ? (['js', 'wasm'] as const) : (['js'] as const))
+          for (const batchFirst of [true, false])
+            for (const reverse of [false, true])
+              for (const withBias of [true, false]) {
+                T.setBackend(name);
+                const B = 5, S = 4, I = 3, H = 6, G = 4 * H;
+                const make = (shape: number[], seed: number, scale: number) => T.tensor(T.randn(shape, { generator: new T.Generator(seed), dtype }).mul(scale).data, { shape, requiresGrad: true });
+                const x = make(batchFirst ? [B, S, I] : [S, B, I], 1, 1), wih = make([G, I], 2, 0.4), bias = withBias ? make([G], 3, 0.2) : null;
+                const h0 = make([B, H], 4, 0.5), c0 = make([B, H], 5, 0.5), whh = make([G, H], 6, 0.3);
+                const loss = ([out, hT, cT]: Tensor[]) => out!.mul(out!).sum().add(hT!.sum()).add(cT!.mul(2).sum());
+                const params = [x, wih, ...(bias ? [bias] : []), h0, c0, whh];
+                const fused = T.gradients(loss(T.lstmLayer(x, wih, bias, h0, c0, whh, { batchFirst, reverse })), params);
+                const pair = T.gradients(loss(T.lstmSequence(T.linear(x, wih, bias), h0, c0, whh, { batchFirst, reverse })), params);
+                const tol = dtype === 'float64' ? 1e-12 : 2e-5;
+                fused.forEach((g, i) => {
+                  const want = pair[i]!.data, got = g!.data;
+                  for (let k = 0; k < want.length; k++) expect(Math.abs(got[k]! - want[k]!), `${dtype} ${name} grad ${i}`).toBeLessThanOrEqual(tol * (1 + Math.abs(want[k]!)));
+                });
+              }
+    } finally {
+      T.setBackend(backend);
+    }
+    const h0 = f64([2, 2], 2), c0 = f64([2, 2], 3);
+    for (const batchFirst of [true, false]) {
+      const x = f64(batchFirst ? [2, 3, 2] : [3, 2, 2], 1);
+      const fn = (xx: Tensor, w: Tensor, b: Tensor, h: Tensor, c: Tensor, ww: Tensor) => T.lstmLayer(xx, w, b, h, c, ww, { batchFirst, reverse: !batchFirst });
+      const inputs = [x, f64([8, 2], 4), f64([8], 5), h0, c0, f64([8, 2], 6)];
+      expect(T.gradcheck(fn, inputs).passed).toBe(true);
+      expect(T.gradgradcheck(fn, inputs).passed).toBe(true);
+    }
+  });
+  it('lstmLayer names bad shapes and options', () => {
+    const x = T.randn([2, 3, 4]), h = T.zeros([2, 5]), wih = T.randn([20, 4]), whh = T.randn([20, 5]);
+    expect(() => T.lstmLayer(x, T.randn([20, 3]), null, h, h, whh, { batchFirst: true })).toThrow('lstmLayer: weight_ih must be [20,4], got [20,3]');
+    expect(() => T.lstmLayer(x, wih, T.randn([19]), h, h, whh, { batchFirst: true })).toThrow('lstmLayer: bias must be [20], got [19]');
+    expect(() => T.lstmLayer(x, wih, null, h, h, whh, { batchFirst: false })).toThrow(/lstmLayer: input must be \[T, 2, features\]/);
+    expect(() => T.lstmLayer(x, wih, null, h, h, whh, { batchFirst: true, bogus: 1 } as never)).toThrow(T.OptionError);
   });
 });

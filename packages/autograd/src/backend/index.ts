@@ -9,8 +9,8 @@ import { gemm, linearBackwardWith, linearForwardWith } from './matmul.js';
 import { extremumAlong, extremumAll, sumAxes, sumSquares } from './reduce.js';
 import { gatherAlong, permute, scatterAddAlong, sliceAssign, sliceCopy } from './strided.js';
 import { UNARY } from './unary.js';
-import type { GruBackwardArgs, GruForwardArgs, LstmBackwardArgs, LstmForwardArgs, RnnBackwardArgs, RnnForwardArgs } from './recurrent.js';
-import { gruBackwardWith, gruForwardWith, lstmBackwardWith, lstmForwardWith, rnnBackwardWith, rnnForwardWith } from './recurrent.js';
+import type { GruBackwardArgs, GruForwardArgs, LstmBackwardArgs, LstmForwardArgs, LstmLayerBackwardArgs, LstmLayerForwardArgs, RnnBackwardArgs, RnnForwardArgs } from './recurrent.js';
+import { gruBackwardWith, gruForwardWith, lstmBackwardWith, lstmForwardWith, lstmLayerBackwardWith, lstmLayerForwardWith, rnnBackwardWith, rnnForwardWith } from './recurrent.js';
 
 export type { DType, FloatDType, FloatArray, DataArray } from './dtype.js';
 export { allocate, allocateLike, bytesPerElement, dtypeOf, isFloat, MAX_ELEMENTS } from './dtype.js';
@@ -18,7 +18,7 @@ export { sizeOf, stridesOf, broadcastShapes, sameShape, formatShape } from './sh
 export type { BinaryOp } from './binary.js';
 export type { UnaryOp, UnaryKernel } from './unary.js';
 export type { GemmArgs, LinearBackwardArgs, LinearForwardArgs } from './matmul.js';
-export type { GruBackwardArgs, GruForwardArgs, LstmBackwardArgs, LstmForwardArgs, RnnBackwardArgs, RnnForwardArgs } from './recurrent.js';
+export type { GruBackwardArgs, GruForwardArgs, LstmBackwardArgs, LstmForwardArgs, LstmLayerBackwardArgs, LstmLayerForwardArgs, RnnBackwardArgs, RnnForwardArgs } from './recurrent.js';
 export { erf, normalCdf, normalPdf } from './math.js';
 
 const defaults = {
@@ -43,6 +43,9 @@ const defaults = {
   lstmForward: (args: LstmForwardArgs) => lstmForwardWith(kernels.gemm, args),
   /** Its backward, likewise. */
   lstmBackward: (args: LstmBackwardArgs) => lstmBackwardWith(kernels.gemm, args),
+  /** A whole LSTM layer from its input (projection + sequence) and its backward, composed from the active linear and LSTM kernels. */
+  lstmLayerForward: (args: LstmLayerForwardArgs) => lstmLayerForwardWith(kernels, args),
+  lstmLayerBackward: (args: LstmLayerBackwardArgs) => lstmLayerBackwardWith(kernels, args),
   /** The sequence-fused Elman RNN's forward and backward. */
   rnnForward: (args: RnnForwardArgs) => rnnForwardWith(kernels.gemm, args),
   rnnBackward: (args: RnnBackwardArgs) => rnnBackwardWith(kernels.gemm, args),

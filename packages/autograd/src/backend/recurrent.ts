@@ -7,7 +7,7 @@
  */
 import type { FloatArray } from './dtype.js';
 import { allocateLike } from './dtype.js';
-import type { GemmArgs } from './matmul.js';
+import type { GemmArgs, LinearBackwardArgs, LinearForwardArgs } from './matmul.js';
 
 /** Arguments of one sequence forward: every buffer preallocated, hs[0..BH) and cs[0..BH) holding h0 and c0. */
 export interface LstmForwardArgs {
@@ -309,4 +309,46 @@ export function gruBackwardWith(gemm: (args: GemmArgs) => void, args: GruBackwar
     dh.set(dhPrev);
     if (dw) gemm({ transA: true, transB: false, M: G, N: H, K: B, a: dhp, aOffset: 0, b: hs, bOffset: s * B * H, c: dw, cOffset: 0, accumulate: true });
   }
+}
+
+/**
+ * A whole LSTM layer and direction from its input: proj = x·W_ihᵀ + bias,
+ * then the sequence (lstmForward's arguments, without proj). One kernel call,
+ * so on the WebAssembly backend the projection never leaves its memory.
+ */
+export interface LstmLayerForwardArgs extends Omit<LstmForwardArgs, 'proj'> {
+  /** Input features per step. */
+  I: number;
+  /** [B,T,I] (batchFirst) or [T,B,I]. */
+  x: FloatArray;
+  /** [4H, I]. */
+  wih: FloatArray;
+  /** [4H] (b_ih + b_hh), or null. */
+  bias: FloatArray | null;
+}
+
+/** The backward of lstmLayerForward: lstmBackward's outputs, then dx, dW_ih, d bias (each only when its output is given). */
+export interface LstmLayerBackwardArgs extends Omit<LstmBackwardArgs, 'dproj'> {
+  I: number;
+  x: FloatArray;
+  wih: FloatArray;
+  gx: FloatArray | null;
+  gwih: FloatArray | null;
+  gbias: FloatArray | null;
+}
+
+/** The JS composition: the projection into a buffer, then the sequence kernels (on whatever kernels are given). */
+export function lstmLayerForwardWith(k: { linearForward: (a: LinearForwardArgs) => void; lstmForward: (a: LstmForwardArgs) => void }, args: LstmLayerForwardArgs): void {
+  const { T, B, H, I, x, wih, bias } = args;
+  const proj = allocateLike(args.acts, T * B * 4 * H);
+  k.linearForward({ rows: T * B, inF: I, outF: 4 * H, x, w: wih, bias, out: proj });
+  k.lstmForward({ ...args, proj });
+}
+
+/** The JS composition of the backward: the sequence's dproj into a buffer, then linear's gradients of it. */
+export function lstmLayerBackwardWith(k: { linearBackward: (a: LinearBackwardArgs) => void; lstmBackward: (a: LstmBackwardArgs) => void }, args: LstmLayerBackwardArgs): void {
+  const { T, B, H, I, x, wih, gx, gwih, gbias } = args;
+  const dproj = allocateLike(args.acts, T * B * 4 * H);
+  k.lstmBackward({ ...args, dproj });
+  k.linearBackward({ rows: T * B, inF: I, outF: 4 * H, g: dproj, x, w: wih, gx, gw: gwih, gb: gbias });
 }

@@ -45,6 +45,8 @@ function wasmKernels(): Partial<typeof kernels> {
     linearBackward: (args) => defaultKernels.linearBackward(args),
     lstmForward: (args) => defaultKernels.lstmForward(args),
     lstmBackward: (args) => defaultKernels.lstmBackward(args),
+    lstmLayerForward: (args) => defaultKernels.lstmLayerForward(args),
+    lstmLayerBackward: (args) => defaultKernels.lstmLayerBackward(args),
     rnnForward: (args) => defaultKernels.rnnForward(args),
     rnnBackward: (args) => defaultKernels.rnnBackward(args),
     gruForward: (args) => defaultKernels.gruForward(args),
@@ -58,7 +60,7 @@ function wasmKernels(): Partial<typeof kernels> {
     noThreadsReason = loaded.sharedReason;
   }
   wasmMap = k.mapInPlace;
-  wasmTable = { gemm: k.gemm, linearForward: k.linearForward, linearBackward: k.linearBackward, lstmForward: k.lstmForward, lstmBackward: k.lstmBackward, rnnForward: k.rnnForward, rnnBackward: k.rnnBackward, gruForward: k.gruForward, gruBackward: k.gruBackward };
+  wasmTable = { gemm: k.gemm, linearForward: k.linearForward, linearBackward: k.linearBackward, lstmForward: k.lstmForward, lstmBackward: k.lstmBackward, lstmLayerForward: k.lstmLayerForward, lstmLayerBackward: k.lstmLayerBackward, rnnForward: k.rnnForward, rnnBackward: k.rnnBackward, gruForward: k.gruForward, gruBackward: k.gruBackward };
   return wasmTable;
 }
 

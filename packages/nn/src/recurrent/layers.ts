@@ -184,22 +184,24 @@ export abstract class RecurrentLayer extends Module {
         // One matmul for the input projection of every step; RNN/LSTM fold b_hh in here too.
         // RNN/LSTM add b_hh to the projection too: sum the two [G] biases first (one tiny add) instead of
         // broadcasting b_hh over [B, T, G] (that add and its backward were 7% of an LSTM training step).
-        const proj = T.linear(input, wih, bih && bhh && this.kind !== 'gru' ? T.add(bih, bhh) : bih);
+        const inBias = bih && bhh && this.kind !== 'gru' ? T.add(bih, bhh) : bih;
         let h = h0 ? T.select(h0, 0, idx) : T.zeros([B, H], { dtype: x.dtype });
         let c = this.kind === 'lstm' ? (c0 ? T.select(c0, 0, idx) : T.zeros([B, H], { dtype: x.dtype })) : null;
+        const seqOptions = { batchFirst: this.batchFirst, reverse: d === 1 };
+        if (this.fused && !options.keepStates && this.kind === 'lstm') {
+          // Projection and sequence in one op: the [B, T, 4H] projection never becomes a tensor.
+          const [seq, hT, cT] = T.lstmLayer(input, wih, inBias, h, c!, whh, seqOptions);
+          hs.push(hT);
+          cs.push(cT);
+          dirOuts.push(seq);
+          continue;
+        }
+        const proj = T.linear(input, wih, inBias);
         if (this.fused && !options.keepStates) {
           // The whole sequence in one op (per-step states are only needed for keepStates).
-          const seqOptions = { batchFirst: this.batchFirst, reverse: d === 1 };
-          if (this.kind === 'lstm') {
-            const [seq, hT, cT] = T.lstmSequence(proj, h, c!, whh, seqOptions);
-            hs.push(hT);
-            cs.push(cT);
-            dirOuts.push(seq);
-          } else {
-            const [seq, hT] = this.kind === 'gru' ? T.gruSequence(proj, h, whh, bhh, seqOptions) : T.rnnSequence(proj, h, whh, { ...seqOptions, nonlinearity: this.nonlinearity });
-            hs.push(hT);
-            dirOuts.push(seq);
-          }
+          const [seq, hT] = this.kind === 'gru' ? T.gruSequence(proj, h, whh, bhh, seqOptions) : T.rnnSequence(proj, h, whh, { ...seqOptions, nonlinearity: this.nonlinearity });
+          hs.push(hT);
+          dirOuts.push(seq);
           continue;
         }
         const outs = new Array<Tensor>(steps);

@@ -9,7 +9,7 @@
  */
 import type { FloatArray } from '../dtype.js';
 import type { GemmArgs, LinearBackwardArgs, LinearForwardArgs } from '../matmul.js';
-import type { GruBackwardArgs, GruForwardArgs, LstmBackwardArgs, LstmForwardArgs, RnnBackwardArgs, RnnForwardArgs } from '../recurrent.js';
+import type { GruBackwardArgs, GruForwardArgs, LstmBackwardArgs, LstmForwardArgs, LstmLayerBackwardArgs, LstmLayerForwardArgs, RnnBackwardArgs, RnnForwardArgs } from '../recurrent.js';
 import type { KernelExports } from './module.js';
 
 const align = (n: number) => (n + 15) & ~15;
@@ -76,6 +76,8 @@ interface JsKernels {
   linearBackward: (args: LinearBackwardArgs) => void;
   lstmForward: (args: LstmForwardArgs) => void;
   lstmBackward: (args: LstmBackwardArgs) => void;
+  lstmLayerForward: (args: LstmLayerForwardArgs) => void;
+  lstmLayerBackward: (args: LstmLayerBackwardArgs) => void;
   rnnForward: (args: RnnForwardArgs) => void;
   rnnBackward: (args: RnnBackwardArgs) => void;
   gruForward: (args: GruForwardArgs) => void;
@@ -185,6 +187,61 @@ export function createWasmKernels(ex: KernelExports, js: JsKernels, threads: () 
     if (dw) arena.read(pDw!, G * H, dw);
   }
 
+  /**
+   * A whole LSTM layer in one call: x·W_ihᵀ + bias goes into WebAssembly memory and stays there for the
+   * sequence kernel (the projection, 4H values per row, is neither copied out nor back in: 14 MB of
+   * copies per step of a B64 T28 H128 layer, forward and backward).
+   */
+  function lstmLayerForward(args: LstmLayerForwardArgs): void {
+    const { T, B, H, I, x, wih, bias, whh, hs, cs, acts, tanhC, out, batchFirst, reverse } = args;
+    if (!isF32(x, wih, whh, hs, cs, acts, tanhC, out) || (bias && !isF32(bias))) return js.lstmLayerForward(args);
+    const G = 4 * H, rows = T * B;
+    const lay = arena.layout(packFloats0(), rows * I, G * I, G, rows * G, G * H, (T + 1) * B * H, (T + 1) * B * H, T * B * G, T * B * H, T * B * H, packedFloats(H, G));
+    if (!lay) return js.lstmLayerForward(args);
+    const [pack, px, pWih, pBias, pProj, pW, pHs, pCs, pActs, pTc, pOut, pPacked] = lay as number[];
+    arena.write(px!, x, 0, rows * I);
+    arena.write(pWih!, wih, 0, G * I);
+    if (bias) arena.write(pBias!, bias, 0, G);
+    arena.write(pW!, whh);
+    arena.write(pHs!, hs, 0, B * H);
+    arena.write(pCs!, cs, 0, B * H);
+    ex.linearForward(rows, I, G, px!, pWih!, bias ? pBias! : 0, pProj!, pack!);
+    ex.lstmForward(T, B, H, pProj!, pW!, pHs!, pCs!, pActs!, pTc!, pOut!, batchFirst ? 1 : 0, reverse ? 1 : 0, pack!, pPacked!);
+    arena.read(pHs!, (T + 1) * B * H, hs);
+    arena.read(pCs!, (T + 1) * B * H, cs);
+    arena.read(pActs!, T * B * G, acts);
+    arena.read(pTc!, T * B * H, tanhC);
+    arena.read(pOut!, T * B * H, out);
+  }
+
+  /** Its backward in one call: dproj stays in WebAssembly memory between the sequence's backward and linear's. */
+  function lstmLayerBackward(args: LstmLayerBackwardArgs): void {
+    const { T, B, H, I, acts, cs, tanhC, hs, whh, gOut, dh, dc, dw, x, wih, gx, gwih, gbias, batchFirst, reverse } = args;
+    if (!isF32(acts, cs, tanhC, hs, whh, gOut, dh, dc, x, wih) || (dw && !isF32(dw)) || (gx && !isF32(gx)) || (gwih && !isF32(gwih)) || (gbias && !isF32(gbias))) return js.lstmLayerBackward(args);
+    const G = 4 * H, rows = T * B;
+    const lay = arena.layout(packFloats0(), T * B * G, (T + 1) * B * H, T * B * H, (T + 1) * B * H, G * H, T * B * H, B * H, B * H, T * B * G, G * H, T * B * G, B * H, packedFloats(G, H), rows * I, G * I, rows * I, G * I, G, 2 * G);
+    if (!lay) return js.lstmLayerBackward(args);
+    const [pack, pActs, pCs, pTc, pHs, pW, pGo, pDh, pDc, pDp, pDw, pPre, pPrev, pPacked, px, pWih, pgx, pgw, pgb, scratch] = lay as number[];
+    arena.write(pActs!, acts);
+    arena.write(pCs!, cs);
+    arena.write(pTc!, tanhC);
+    arena.write(pHs!, hs);
+    arena.write(pW!, whh);
+    arena.write(pGo!, gOut);
+    arena.write(pDh!, dh);
+    arena.write(pDc!, dc);
+    if (gwih) arena.write(px!, x, 0, rows * I);
+    if (gx) arena.write(pWih!, wih, 0, G * I);
+    ex.lstmBackward(T, B, H, pActs!, pCs!, pTc!, pHs!, pW!, pGo!, pDh!, pDc!, pDp!, pDw!, pPre!, pPrev!, batchFirst ? 1 : 0, reverse ? 1 : 0, dw ? 1 : 0, pack!, pPacked!);
+    if (gx || gwih || gbias) ex.linearBackward(rows, I, G, pDp!, px!, pWih!, gx ? pgx! : 0, gwih ? pgw! : 0, gbias ? pgb! : 0, pack!, scratch!);
+    arena.read(pDh!, B * H, dh);
+    arena.read(pDc!, B * H, dc);
+    if (dw) arena.read(pDw!, G * H, dw);
+    if (gx) arena.read(pgx!, rows * I, gx);
+    if (gwih) arena.read(pgw!, G * I, gwih);
+    if (gbias) arena.read(pgb!, G, gbias);
+  }
+
   function rnnForward(args: RnnForwardArgs): void {
     const { T, B, H, proj, whh, hs, out, relu, batchFirst, reverse } = args;
     if (!isF32(proj, whh, hs, out)) return js.rnnForward(args);
@@ -263,5 +320,5 @@ export function createWasmKernels(ex: KernelExports, js: JsKernels, threads: () 
     arena.read(p, x.length, x);
   }
 
-  return { gemm, linearForward, linearBackward, lstmForward, lstmBackward, rnnForward, rnnBackward, gruForward, gruBackward, mapInPlace, ctl: arena.ctl };
+  return { gemm, linearForward, linearBackward, lstmForward, lstmBackward, lstmLayerForward, lstmLayerBackward, rnnForward, rnnBackward, gruForward, gruBackward, mapInPlace, ctl: arena.ctl };
 }
