@@ -194,7 +194,7 @@ describe('the sequence-fused recurrent layers', () => {
                 const make = (shape: number[], seed: number, scale: number) => T.tensor(T.randn(shape, { generator: new T.Generator(seed), dtype }).mul(scale).data, { shape, requiresGrad: true });
                 const x = make(batchFirst ? [B, S, I] : [S, B, I], 1, 1), wih = make([G, I], 2, 0.4), bias = withBias ? make([G], 3, 0.2) : null;
                 const h0 = make([B, H], 4, 0.5), c0 = make([B, H], 5, 0.5), whh = make([G, H], 6, 0.3);
-                const loss = ([out, hT, cT]: Tensor[]) => out!.mul(out!).sum().add(hT!.sum()).add(cT!.mul(2).sum());
+                const loss = ([out, hT, cT]: T.Tensor[]) => out!.mul(out!).sum().add(hT!.sum()).add(cT!.mul(2).sum());
                 const params = [x, wih, ...(bias ? [bias] : []), h0, c0, whh];
                 const fused = T.gradients(loss(T.lstmLayer(x, wih, bias, h0, c0, whh, { batchFirst, reverse })), params);
                 const pair = T.gradients(loss(T.lstmSequence(T.linear(x, wih, bias), h0, c0, whh, { batchFirst, reverse })), params);
@@ -210,7 +210,7 @@ describe('the sequence-fused recurrent layers', () => {
     const h0 = f64([2, 2], 2), c0 = f64([2, 2], 3);
     for (const batchFirst of [true, false]) {
       const x = f64(batchFirst ? [2, 3, 2] : [3, 2, 2], 1);
-      const fn = (xx: Tensor, w: Tensor, b: Tensor, h: Tensor, c: Tensor, ww: Tensor) => T.lstmLayer(xx, w, b, h, c, ww, { batchFirst, reverse: !batchFirst });
+      const fn = (xx: T.Tensor, w: T.Tensor, b: T.Tensor, h: T.Tensor, c: T.Tensor, ww: T.Tensor) => T.lstmLayer(xx, w, b, h, c, ww, { batchFirst, reverse: !batchFirst });
       const inputs = [x, f64([8, 2], 4), f64([8], 5), h0, c0, f64([8, 2], 6)];
       expect(T.gradcheck(fn, inputs).passed).toBe(true);
       expect(T.gradgradcheck(fn, inputs).passed).toBe(true);
