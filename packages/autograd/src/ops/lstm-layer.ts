@@ -14,6 +14,7 @@ import { defineMultiOp } from '../op.js';
 import type { Tensor } from '../tensor.js';
 import { checkOptions, optionalBoolean } from '../validate.js';
 import { linear } from './matmul.js';
+import { lstmForwardBuffers, lstmForwardOutputs } from './lstm-sequence.js';
 import { lstmSequenceComposite } from './recurrent-composite.js';
 import { assertFloat, assertSameDType, floatData, wrap } from './util.js';
 
@@ -39,18 +40,11 @@ const lstmLayerOp = defineMultiOp({
     if (whh.ndim !== 2 || whh.shape[0] !== G || whh.shape[1] !== H) throw new ShapeError('lstmLayer', `weight_hh must be ${formatShape([G, H])}, got ${formatShape(whh.shape)}`);
     const T = x.shape[batchFirst ? 1 : 0]!;
     if (T === 0) throw new ShapeError('lstmLayer', 'the sequence is empty');
-    const dtype = x.dtype as 'float64';
     // Saved for backward, by processing step (see lstmSequence).
-    const acts = allocate(dtype, T * B * G);
-    const hs = allocate(dtype, (T + 1) * B * H);
-    const cs = allocate(dtype, (T + 1) * B * H);
-    const tanhC = allocate(dtype, T * B * H);
-    hs.set(floatData(h0));
-    cs.set(floatData(c0));
-    const out = allocate(dtype, T * B * H);
-    kernels.lstmLayerForward({ T, B, H, I, x: floatData(x), wih: floatData(wih), bias: bias ? floatData(bias) : null, whh: floatData(whh), hs, cs, acts, tanhC, out, batchFirst, reverse });
-    const outs = [wrap(out, batchFirst ? [B, T, H] : [T, B, H]), wrap(hs.slice(T * B * H), [B, H]), wrap(cs.slice(T * B * H), [B, H])];
-    return { outs, saved: { T, B, H, I, batchFirst, reverse, acts, hs, cs, tanhC, x, wih, bias, whh, h0, c0 } };
+    const buf = lstmForwardBuffers(x.dtype as 'float64', T, B, H, h0, c0);
+    const { acts, hs, cs, tanhC } = buf;
+    kernels.lstmLayerForward({ T, B, H, I, x: floatData(x), wih: floatData(wih), bias: bias ? floatData(bias) : null, whh: floatData(whh), ...buf, batchFirst, reverse });
+    return { outs: lstmForwardOutputs(buf, T, B, H, batchFirst), saved: { T, B, H, I, batchFirst, reverse, acts, hs, cs, tanhC, x, wih, bias, whh, h0, c0 } };
   },
   backward({ T, B, H, I, batchFirst, reverse, acts, hs, cs, tanhC, x, wih, bias, whh, h0, c0 }, [gOut, gHn, gCn]) {
     const G = 4 * H;

@@ -27,6 +27,20 @@ interface SeqLayout {
   reverse: boolean;
 }
 
+/** The buffers an LSTM sequence forward fills (by processing step; see lstmForward), with h0 and c0 in place as step 0's states. */
+export function lstmForwardBuffers(dtype: 'float32' | 'float64', T: number, B: number, H: number, h0: Tensor, c0: Tensor) {
+  const hs = allocate(dtype, (T + 1) * B * H);
+  const cs = allocate(dtype, (T + 1) * B * H);
+  hs.set(floatData(h0));
+  cs.set(floatData(c0));
+  return { acts: allocate(dtype, T * B * 4 * H), hs, cs, tanhC: allocate(dtype, T * B * H), out: allocate(dtype, T * B * H) };
+}
+
+/** The op's outputs from the filled buffers: [out in the input's layout, h_T, c_T]. */
+export function lstmForwardOutputs({ out, hs, cs }: { out: FloatArray; hs: FloatArray; cs: FloatArray }, T: number, B: number, H: number, batchFirst: boolean): Tensor[] {
+  return [wrap(out, batchFirst ? [B, T, H] : [T, B, H]), wrap(hs.slice(T * B * H), [B, H]), wrap(cs.slice(T * B * H), [B, H])];
+}
+
 const lstmSequenceOp = defineMultiOp({
   name: 'lstmSequence',
   // Higher-order gradients replay the step-by-step composite (same math) from the saved arguments.
@@ -44,21 +58,12 @@ const lstmSequenceOp = defineMultiOp({
     const T = proj.shape[batchFirst ? 1 : 0]!;
     if (T === 0) throw new ShapeError('lstmSequence', 'the sequence is empty');
     const L: SeqLayout = { T, B, H, batchFirst, reverse };
-    const dtype = proj.dtype as 'float64';
-    const pd = floatData(proj), w = floatData(whh);
     // Saved for backward, indexed by processing step s (s = 0 is the first step run):
     // acts[s] the gate activations, hs[s] / cs[s] the states entering step s (hs[T], cs[T] the final ones).
-    const acts = allocate(dtype, T * B * G);
-    const hs = allocate(dtype, (T + 1) * B * H);
-    const cs = allocate(dtype, (T + 1) * B * H);
-    const tanhC = allocate(dtype, T * B * H);
-    hs.set(floatData(h0));
-    cs.set(floatData(c0));
-    const out = allocate(dtype, T * B * H);
-    kernels.lstmForward({ T, B, H, proj: pd, whh: w, hs, cs, acts, tanhC, out, batchFirst, reverse });
-    const outShape = batchFirst ? [B, T, H] : [T, B, H];
-    const outs = [wrap(out, outShape), wrap(hs.slice(T * B * H), [B, H]), wrap(cs.slice(T * B * H), [B, H])];
-    return { outs, saved: { L, acts, hs, cs, tanhC, whh, proj, h0, c0 } };
+    const buf = lstmForwardBuffers(proj.dtype as 'float64', T, B, H, h0, c0);
+    const { acts, hs, cs, tanhC } = buf;
+    kernels.lstmForward({ T, B, H, proj: floatData(proj), whh: floatData(whh), ...buf, batchFirst, reverse });
+    return { outs: lstmForwardOutputs(buf, T, B, H, batchFirst), saved: { L, acts, hs, cs, tanhC, whh, proj, h0, c0 } };
   },
   // Per step, as lstmCell: dc_tot = dc' + dh'⊙o⊙(1 − tanh²c'); d i = dc_tot⊙g⊙i(1−i), d f = dc_tot⊙c⊙f(1−f),
   // d g = dc_tot⊙i⊙(1−g²), d o = dh'⊙tanh c'⊙o(1−o); dc = dc_tot⊙f; dh = dpre·W_hh; dW_hh += dpreᵀ·h.

@@ -146,45 +146,77 @@ export function createWasmKernels(ex: KernelExports, js: JsKernels, threads: () 
     if (gb) arena.read(pgb!, outF, gb);
   }
 
+  /** Region offsets of one LSTM sequence call (see lstmForward's layout). */
+  type LstmForwardRegions = { pack: number; pProj: number; pW: number; pHs: number; pCs: number; pActs: number; pTc: number; pOut: number; pPacked: number };
+
+  /** The sequence part of an LSTM forward, once proj is in place at pProj: states in, kernel, saved activations and outputs back. */
+  function runLstmForward(r: LstmForwardRegions, args: Omit<LstmForwardArgs, 'proj'>): void {
+    const { T, B, H, whh, hs, cs, acts, tanhC, out, batchFirst, reverse } = args;
+    arena.write(r.pW, whh);
+    arena.write(r.pHs, hs, 0, B * H);
+    arena.write(r.pCs, cs, 0, B * H);
+    ex.lstmForward(T, B, H, r.pProj, r.pW, r.pHs, r.pCs, r.pActs, r.pTc, r.pOut, batchFirst ? 1 : 0, reverse ? 1 : 0, r.pack, r.pPacked);
+    arena.read(r.pHs, (T + 1) * B * H, hs);
+    arena.read(r.pCs, (T + 1) * B * H, cs);
+    arena.read(r.pActs, T * B * 4 * H, acts);
+    arena.read(r.pTc, T * B * H, tanhC);
+    arena.read(r.pOut, T * B * H, out);
+  }
+
+  /** The floats of each region of an LSTM sequence forward, in the order LstmForwardRegions lists them after pack. */
+  const lstmForwardFloats = (T: number, B: number, H: number) => [T * B * 4 * H, 4 * H * H, (T + 1) * B * H, (T + 1) * B * H, T * B * 4 * H, T * B * H, T * B * H, packedFloats(H, 4 * H)];
+  const lstmForwardRegions = (o: number[]): LstmForwardRegions => {
+    const [pack, pProj, pW, pHs, pCs, pActs, pTc, pOut, pPacked] = o as [number, number, number, number, number, number, number, number, number];
+    return { pack, pProj, pW, pHs, pCs, pActs, pTc, pOut, pPacked };
+  };
+
   function lstmForward(args: LstmForwardArgs): void {
-    const { T, B, H, proj, whh, hs, cs, acts, tanhC, out, batchFirst, reverse } = args;
+    const { T, B, H, proj, whh, hs, cs, acts, tanhC, out } = args;
     if (!isF32(proj, whh, hs, cs, acts, tanhC, out)) return js.lstmForward(args);
-    const G = 4 * H;
-    const lay = arena.layout(packFloats0(), T * B * G, G * H, (T + 1) * B * H, (T + 1) * B * H, T * B * G, T * B * H, T * B * H, packedFloats(H, G));
+    const lay = arena.layout(packFloats0(), ...lstmForwardFloats(T, B, H));
     if (!lay) return js.lstmForward(args);
-    const [pack, pProj, pW, pHs, pCs, pActs, pTc, pOut, pPacked] = lay as number[];
-    arena.write(pProj!, proj);
-    arena.write(pW!, whh);
-    arena.write(pHs!, hs, 0, B * H);
-    arena.write(pCs!, cs, 0, B * H);
-    ex.lstmForward(T, B, H, pProj!, pW!, pHs!, pCs!, pActs!, pTc!, pOut!, batchFirst ? 1 : 0, reverse ? 1 : 0, pack!, pPacked!);
-    arena.read(pHs!, (T + 1) * B * H, hs);
-    arena.read(pCs!, (T + 1) * B * H, cs);
-    arena.read(pActs!, T * B * G, acts);
-    arena.read(pTc!, T * B * H, tanhC);
-    arena.read(pOut!, T * B * H, out);
+    const r = lstmForwardRegions(lay);
+    arena.write(r.pProj, proj);
+    runLstmForward(r, args);
+  }
+
+  /** Region offsets of one LSTM sequence backward (see lstmBackward's layout). */
+  type LstmBackwardRegions = { pack: number; pActs: number; pCs: number; pTc: number; pHs: number; pW: number; pGo: number; pDh: number; pDc: number; pDp: number; pDw: number; pPre: number; pPrev: number; pPacked: number };
+
+  const lstmBackwardFloats = (T: number, B: number, H: number) => {
+    const G = 4 * H;
+    return [T * B * G, (T + 1) * B * H, T * B * H, (T + 1) * B * H, G * H, T * B * H, B * H, B * H, T * B * G, G * H, T * B * G, B * H, packedFloats(G, H)];
+  };
+  const lstmBackwardRegions = (o: number[]): LstmBackwardRegions => {
+    const [pack, pActs, pCs, pTc, pHs, pW, pGo, pDh, pDc, pDp, pDw, pPre, pPrev, pPacked] = o as number[] as [number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+    return { pack, pActs, pCs, pTc, pHs, pW, pGo, pDh, pDc, pDp, pDw, pPre, pPrev, pPacked };
+  };
+
+  /** The sequence part of an LSTM backward: saved activations and upstream gradients in, kernel (dproj left at pDp), dh0, dc0, dW_hh back. */
+  function runLstmBackward(r: LstmBackwardRegions, args: Omit<LstmBackwardArgs, 'dproj'>): void {
+    const { T, B, H, acts, cs, tanhC, hs, whh, gOut, dh, dc, dw, batchFirst, reverse } = args;
+    arena.write(r.pActs, acts);
+    arena.write(r.pCs, cs);
+    arena.write(r.pTc, tanhC);
+    arena.write(r.pHs, hs);
+    arena.write(r.pW, whh);
+    arena.write(r.pGo, gOut);
+    arena.write(r.pDh, dh);
+    arena.write(r.pDc, dc);
+    ex.lstmBackward(T, B, H, r.pActs, r.pCs, r.pTc, r.pHs, r.pW, r.pGo, r.pDh, r.pDc, r.pDp, r.pDw, r.pPre, r.pPrev, batchFirst ? 1 : 0, reverse ? 1 : 0, dw ? 1 : 0, r.pack, r.pPacked);
+    arena.read(r.pDh, B * H, dh);
+    arena.read(r.pDc, B * H, dc);
+    if (dw) arena.read(r.pDw, 4 * H * H, dw);
   }
 
   function lstmBackward(args: LstmBackwardArgs): void {
-    const { T, B, H, acts, cs, tanhC, hs, whh, gOut, dh, dc, dproj, dw, batchFirst, reverse } = args;
+    const { T, B, H, acts, cs, tanhC, hs, whh, gOut, dh, dc, dproj, dw } = args;
     if (!isF32(acts, cs, tanhC, hs, whh, gOut, dh, dc, dproj) || (dw && !isF32(dw))) return js.lstmBackward(args);
-    const G = 4 * H;
-    const lay = arena.layout(packFloats0(), T * B * G, (T + 1) * B * H, T * B * H, (T + 1) * B * H, G * H, T * B * H, B * H, B * H, T * B * G, G * H, T * B * G, B * H, packedFloats(G, H));
+    const lay = arena.layout(packFloats0(), ...lstmBackwardFloats(T, B, H));
     if (!lay) return js.lstmBackward(args);
-    const [pack, pActs, pCs, pTc, pHs, pW, pGo, pDh, pDc, pDp, pDw, pPre, pPrev, pPacked] = lay as number[];
-    arena.write(pActs!, acts);
-    arena.write(pCs!, cs);
-    arena.write(pTc!, tanhC);
-    arena.write(pHs!, hs);
-    arena.write(pW!, whh);
-    arena.write(pGo!, gOut);
-    arena.write(pDh!, dh);
-    arena.write(pDc!, dc);
-    ex.lstmBackward(T, B, H, pActs!, pCs!, pTc!, pHs!, pW!, pGo!, pDh!, pDc!, pDp!, pDw!, pPre!, pPrev!, batchFirst ? 1 : 0, reverse ? 1 : 0, dw ? 1 : 0, pack!, pPacked!);
-    arena.read(pDp!, T * B * G, dproj);
-    arena.read(pDh!, B * H, dh);
-    arena.read(pDc!, B * H, dc);
-    if (dw) arena.read(pDw!, G * H, dw);
+    const r = lstmBackwardRegions(lay);
+    runLstmBackward(r, args);
+    arena.read(r.pDp, T * B * 4 * H, dproj);
   }
 
   /**
@@ -193,53 +225,36 @@ export function createWasmKernels(ex: KernelExports, js: JsKernels, threads: () 
    * copies per step of a B64 T28 H128 layer, forward and backward).
    */
   function lstmLayerForward(args: LstmLayerForwardArgs): void {
-    const { T, B, H, I, x, wih, bias, whh, hs, cs, acts, tanhC, out, batchFirst, reverse } = args;
+    const { T, B, H, I, x, wih, bias, whh, hs, cs, acts, tanhC, out } = args;
     if (!isF32(x, wih, whh, hs, cs, acts, tanhC, out) || (bias && !isF32(bias))) return js.lstmLayerForward(args);
     const G = 4 * H, rows = T * B;
-    const lay = arena.layout(packFloats0(), rows * I, G * I, G, rows * G, G * H, (T + 1) * B * H, (T + 1) * B * H, T * B * G, T * B * H, T * B * H, packedFloats(H, G));
+    const lay = arena.layout(packFloats0(), ...lstmForwardFloats(T, B, H), rows * I, G * I, G);
     if (!lay) return js.lstmLayerForward(args);
-    const [pack, px, pWih, pBias, pProj, pW, pHs, pCs, pActs, pTc, pOut, pPacked] = lay as number[];
-    arena.write(px!, x, 0, rows * I);
-    arena.write(pWih!, wih, 0, G * I);
-    if (bias) arena.write(pBias!, bias, 0, G);
-    arena.write(pW!, whh);
-    arena.write(pHs!, hs, 0, B * H);
-    arena.write(pCs!, cs, 0, B * H);
-    ex.linearForward(rows, I, G, px!, pWih!, bias ? pBias! : 0, pProj!, pack!);
-    ex.lstmForward(T, B, H, pProj!, pW!, pHs!, pCs!, pActs!, pTc!, pOut!, batchFirst ? 1 : 0, reverse ? 1 : 0, pack!, pPacked!);
-    arena.read(pHs!, (T + 1) * B * H, hs);
-    arena.read(pCs!, (T + 1) * B * H, cs);
-    arena.read(pActs!, T * B * G, acts);
-    arena.read(pTc!, T * B * H, tanhC);
-    arena.read(pOut!, T * B * H, out);
+    const r = lstmForwardRegions(lay);
+    const [px, pWih, pBias] = lay.slice(9) as [number, number, number];
+    arena.write(px, x, 0, rows * I);
+    arena.write(pWih, wih, 0, G * I);
+    if (bias) arena.write(pBias, bias, 0, G);
+    ex.linearForward(rows, I, G, px, pWih, bias ? pBias : 0, r.pProj, r.pack);
+    runLstmForward(r, args);
   }
 
   /** Its backward in one call: dproj stays in WebAssembly memory between the sequence's backward and linear's. */
   function lstmLayerBackward(args: LstmLayerBackwardArgs): void {
-    const { T, B, H, I, acts, cs, tanhC, hs, whh, gOut, dh, dc, dw, x, wih, gx, gwih, gbias, batchFirst, reverse } = args;
+    const { T, B, H, I, acts, cs, tanhC, hs, whh, gOut, dh, dc, dw, x, wih, gx, gwih, gbias } = args;
     if (!isF32(acts, cs, tanhC, hs, whh, gOut, dh, dc, x, wih) || (dw && !isF32(dw)) || (gx && !isF32(gx)) || (gwih && !isF32(gwih)) || (gbias && !isF32(gbias))) return js.lstmLayerBackward(args);
     const G = 4 * H, rows = T * B;
-    const lay = arena.layout(packFloats0(), T * B * G, (T + 1) * B * H, T * B * H, (T + 1) * B * H, G * H, T * B * H, B * H, B * H, T * B * G, G * H, T * B * G, B * H, packedFloats(G, H), rows * I, G * I, rows * I, G * I, G, 2 * G);
+    const lay = arena.layout(packFloats0(), ...lstmBackwardFloats(T, B, H), rows * I, G * I, rows * I, G * I, G, 2 * G);
     if (!lay) return js.lstmLayerBackward(args);
-    const [pack, pActs, pCs, pTc, pHs, pW, pGo, pDh, pDc, pDp, pDw, pPre, pPrev, pPacked, px, pWih, pgx, pgw, pgb, scratch] = lay as number[];
-    arena.write(pActs!, acts);
-    arena.write(pCs!, cs);
-    arena.write(pTc!, tanhC);
-    arena.write(pHs!, hs);
-    arena.write(pW!, whh);
-    arena.write(pGo!, gOut);
-    arena.write(pDh!, dh);
-    arena.write(pDc!, dc);
-    if (gwih) arena.write(px!, x, 0, rows * I);
-    if (gx) arena.write(pWih!, wih, 0, G * I);
-    ex.lstmBackward(T, B, H, pActs!, pCs!, pTc!, pHs!, pW!, pGo!, pDh!, pDc!, pDp!, pDw!, pPre!, pPrev!, batchFirst ? 1 : 0, reverse ? 1 : 0, dw ? 1 : 0, pack!, pPacked!);
-    if (gx || gwih || gbias) ex.linearBackward(rows, I, G, pDp!, px!, pWih!, gx ? pgx! : 0, gwih ? pgw! : 0, gbias ? pgb! : 0, pack!, scratch!);
-    arena.read(pDh!, B * H, dh);
-    arena.read(pDc!, B * H, dc);
-    if (dw) arena.read(pDw!, G * H, dw);
-    if (gx) arena.read(pgx!, rows * I, gx);
-    if (gwih) arena.read(pgw!, G * I, gwih);
-    if (gbias) arena.read(pgb!, G, gbias);
+    const r = lstmBackwardRegions(lay);
+    const [px, pWih, pgx, pgw, pgb, scratch] = lay.slice(14) as [number, number, number, number, number, number];
+    if (gwih) arena.write(px, x, 0, rows * I);
+    if (gx) arena.write(pWih, wih, 0, G * I);
+    runLstmBackward(r, args);
+    if (gx || gwih || gbias) ex.linearBackward(rows, I, G, r.pDp, px, pWih, gx ? pgx : 0, gwih ? pgw : 0, gbias ? pgb : 0, r.pack, scratch);
+    if (gx) arena.read(pgx, rows * I, gx);
+    if (gwih) arena.read(pgw, G * I, gwih);
+    if (gbias) arena.read(pgb, G, gbias);
   }
 
   function rnnForward(args: RnnForwardArgs): void {
