@@ -34,3 +34,16 @@ export function tensorArb(shape: readonly number[], range: ValueRange = {}, requ
     return new Tensor(data, shape, requiresGrad);
   });
 }
+
+/**
+ * Operands of a gemm property case: A (M×K) and B (K×N) with `off` and 2·`off`
+ * leading padding floats, and C (M×N after `off`) holding values to add to
+ * when accumulating, else a sentinel that must be overwritten.
+ */
+export function gemmOperands(M: number, N: number, K: number, accumulate: boolean, off: number): { a: Float32Array; b: Float32Array; c0: Float32Array } {
+  return {
+    a: Float32Array.from({ length: M * K + off }, (_, i) => Math.sin(i * 1.3 + 1)),
+    b: Float32Array.from({ length: K * N + 2 * off }, (_, i) => Math.cos(i * 0.7)),
+    c0: Float32Array.from({ length: M * N + off }, (_, i) => (accumulate ? Math.sin(i) : 99)),
+  };
+}

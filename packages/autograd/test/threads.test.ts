@@ -7,6 +7,7 @@
  * really were split (a split that never happens would pass vacuously).
  */
 import fc from 'fast-check';
+import { gemmOperands } from './arbitraries.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
 import { wasmChunksRun, wasmSplitCount } from '../src/backend/select.js';
@@ -74,9 +75,7 @@ describe('threads of the WebAssembly backend', () => {
         fc.boolean(),
         fc.integer({ min: 0, max: 5 }),
         (M, N, K, tA, tB, acc, off) => {
-          const a = Float32Array.from({ length: M * K + off }, (_, i) => Math.sin(i * 1.3 + 1));
-          const b = Float32Array.from({ length: K * N + 2 * off }, (_, i) => Math.cos(i * 0.7));
-          const c0 = Float32Array.from({ length: M * N + off }, (_, i) => (acc ? Math.sin(i) : 99));
+          const { a, b, c0 } = gemmOperands(M, N, K, acc, off);
           const run = (n: number) => {
             const c = c0.slice();
             withThreads(n, () => kernels.gemm({ transA: tA, transB: tB, M, N, K, a, aOffset: off, b, bOffset: 2 * off, c, cOffset: off, accumulate: acc }));

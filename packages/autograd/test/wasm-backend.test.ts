@@ -7,6 +7,7 @@
  * accumulation; float64 goes to the JS kernel unchanged.
  */
 import fc from 'fast-check';
+import { gemmOperands } from './arbitraries.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
 import { wasmActivation } from '../src/backend/select.js';
@@ -45,9 +46,7 @@ describe('the WebAssembly backend', () => {
         fc.boolean(),
         fc.integer({ min: 0, max: 5 }),
         (M, N, K, tA, tB, acc, off) => {
-          const a = Float32Array.from({ length: M * K + off }, (_, i) => Math.sin(i * 1.3 + 1));
-          const b = Float32Array.from({ length: K * N + 2 * off }, (_, i) => Math.cos(i * 0.7));
-          const c0 = Float32Array.from({ length: M * N + off }, (_, i) => (acc ? Math.sin(i) : 99));
+          const { a, b, c0 } = gemmOperands(M, N, K, acc, off);
           const want = c0.slice(), got = c0.slice();
           const args = { transA: tA, transB: tB, M, N, K, a, aOffset: off, b, bOffset: 2 * off, cOffset: off, accumulate: acc };
           defaultKernels.gemm({ ...args, c: want });

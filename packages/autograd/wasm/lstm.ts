@@ -12,7 +12,7 @@
 // to ±87 first, so nothing overflows; the tests bound the error against
 // Math.tanh / the exact sigmoid in float32 ulps.
 import { dazv, gemmPacked, packedBFloats, prepackB } from './gemm';
-import { TASK_GRU_BACKWARD, TASK_GRU_FORWARD, TASK_LSTM_BACKWARD, TASK_LSTM_FORWARD, TASK_RNN_BACKWARD, TASK_RNN_FORWARD, gemm, partsFor, push, split, task } from './parallel';
+import { TASK_GRU_BACKWARD, TASK_GRU_FORWARD, TASK_LSTM_BACKWARD, TASK_LSTM_FORWARD, TASK_RNN_BACKWARD, TASK_RNN_FORWARD, gemm, push, rowParts, rowTask, split } from './parallel';
 
 // Constants as a table (a v128.load in the loop, not a splat the optimizer would rebuild per iteration).
 const K = memory.data<f32>([
@@ -118,14 +118,12 @@ export function mapInPlace(kind: i32, p: usize, n: i32): void {
 export function lstmForward(T: i32, B: i32, H: i32, proj: usize, whh: usize, hs: usize, cs: usize, acts: usize, tanhC: usize, out: usize, batchFirst: bool, reverse: bool, pack: usize, packedW: usize): void {
   const G = 4 * H;
   prepackB(whh, 1, H, H, G, packedW);
-  const unit = B >= 8 ? 4 : 1;
-  const parts = partsFor(<i64>T * <i64>B * <i64>G * <i64>H, B, unit);
+  const parts = rowParts(T, B, G, H);
   if (parts < 2) {
     lstmForwardRows(T, B, H, proj, packedW, hs, cs, acts, tanhC, out, batchFirst, reverse, pack, 0, B);
     return;
   }
-  task(unit, B, pack);
-  push(T); push(B); push(H);
+  rowTask(T, B, H, pack);
   push(<i32>proj); push(<i32>packedW); push(<i32>hs); push(<i32>cs); push(<i32>acts); push(<i32>tanhC); push(<i32>out);
   push(batchFirst ? 1 : 0); push(reverse ? 1 : 0);
   split(TASK_LSTM_FORWARD, parts);
@@ -209,13 +207,11 @@ export function lstmForwardRows(T: i32, B: i32, H: i32, proj: usize, packedW: us
 export function lstmBackward(T: i32, B: i32, H: i32, acts: usize, cs: usize, tanhC: usize, hs: usize, whh: usize, gOut: usize, dh: usize, dc: usize, dproj: usize, dw: usize, dpre: usize, dhPrev: usize, batchFirst: bool, reverse: bool, wantDw: bool, pack: usize, packedW: usize): void {
   const G = 4 * H;
   prepackB(whh, H, 1, G, H, packedW);
-  const unit = B >= 8 ? 4 : 1;
-  const parts = partsFor(<i64>T * <i64>B * <i64>G * <i64>H, B, unit);
+  const parts = rowParts(T, B, G, H);
   if (parts < 2) {
     lstmBackwardRows(T, B, H, acts, cs, tanhC, hs, packedW, gOut, dh, dc, dproj, dpre, dhPrev, batchFirst, reverse, pack, 0, B);
   } else {
-    task(unit, B, pack);
-    push(T); push(B); push(H);
+    rowTask(T, B, H, pack);
     push(<i32>acts); push(<i32>cs); push(<i32>tanhC); push(<i32>hs); push(<i32>packedW); push(<i32>gOut);
     push(<i32>dh); push(<i32>dc); push(<i32>dproj); push(<i32>dpre); push(<i32>dhPrev);
     push(batchFirst ? 1 : 0); push(reverse ? 1 : 0);
@@ -282,14 +278,12 @@ export function lstmBackwardRows(T: i32, B: i32, H: i32, acts: usize, cs: usize,
  */
 export function rnnForward(T: i32, B: i32, H: i32, proj: usize, whh: usize, hs: usize, out: usize, relu: bool, batchFirst: bool, reverse: bool, pack: usize, packedW: usize): void {
   prepackB(whh, 1, H, H, H, packedW);
-  const unit = B >= 8 ? 4 : 1;
-  const parts = partsFor(<i64>T * <i64>B * <i64>H * <i64>H, B, unit);
+  const parts = rowParts(T, B, H, H);
   if (parts < 2) {
     rnnForwardRows(T, B, H, proj, packedW, hs, out, relu, batchFirst, reverse, pack, 0, B);
     return;
   }
-  task(unit, B, pack);
-  push(T); push(B); push(H);
+  rowTask(T, B, H, pack);
   push(<i32>proj); push(<i32>packedW); push(<i32>hs); push(<i32>out);
   push(relu ? 1 : 0); push(batchFirst ? 1 : 0); push(reverse ? 1 : 0);
   split(TASK_RNN_FORWARD, parts);
@@ -337,13 +331,11 @@ export function rnnForwardRows(T: i32, B: i32, H: i32, proj: usize, packedW: usi
  */
 export function rnnBackward(T: i32, B: i32, H: i32, hs: usize, whh: usize, gOut: usize, dh: usize, dproj: usize, dw: usize, dpre: usize, relu: bool, batchFirst: bool, reverse: bool, wantDw: bool, pack: usize, packedW: usize): void {
   prepackB(whh, H, 1, H, H, packedW);
-  const unit = B >= 8 ? 4 : 1;
-  const parts = partsFor(<i64>T * <i64>B * <i64>H * <i64>H, B, unit);
+  const parts = rowParts(T, B, H, H);
   if (parts < 2) {
     rnnBackwardRows(T, B, H, hs, packedW, gOut, dh, dproj, dpre, relu, batchFirst, reverse, pack, 0, B);
   } else {
-    task(unit, B, pack);
-    push(T); push(B); push(H);
+    rowTask(T, B, H, pack);
     push(<i32>hs); push(<i32>packedW); push(<i32>gOut); push(<i32>dh); push(<i32>dproj); push(<i32>dpre);
     push(relu ? 1 : 0); push(batchFirst ? 1 : 0); push(reverse ? 1 : 0);
     split(TASK_RNN_BACKWARD, parts);
@@ -392,14 +384,12 @@ export function rnnBackwardRows(T: i32, B: i32, H: i32, hs: usize, packedW: usiz
 export function gruForward(T: i32, B: i32, H: i32, proj: usize, whh: usize, bhh: usize, hs: usize, hps: usize, acts: usize, out: usize, batchFirst: bool, reverse: bool, pack: usize, packedW: usize): void {
   const G = 3 * H;
   prepackB(whh, 1, H, H, G, packedW);
-  const unit = B >= 8 ? 4 : 1;
-  const parts = partsFor(<i64>T * <i64>B * <i64>G * <i64>H, B, unit);
+  const parts = rowParts(T, B, G, H);
   if (parts < 2) {
     gruForwardRows(T, B, H, proj, packedW, bhh, hs, hps, acts, out, batchFirst, reverse, pack, 0, B);
     return;
   }
-  task(unit, B, pack);
-  push(T); push(B); push(H);
+  rowTask(T, B, H, pack);
   push(<i32>proj); push(<i32>packedW); push(<i32>bhh); push(<i32>hs); push(<i32>hps); push(<i32>acts); push(<i32>out);
   push(batchFirst ? 1 : 0); push(reverse ? 1 : 0);
   split(TASK_GRU_FORWARD, parts);
@@ -459,13 +449,11 @@ export function gruForwardRows(T: i32, B: i32, H: i32, proj: usize, packedW: usi
 export function gruBackward(T: i32, B: i32, H: i32, hs: usize, hps: usize, acts: usize, whh: usize, gOut: usize, dh: usize, dproj: usize, dw: usize, db: usize, dhp: usize, dhPrev: usize, batchFirst: bool, reverse: bool, wantDw: bool, wantDb: bool, pack: usize, packedW: usize): void {
   const G = 3 * H;
   prepackB(whh, H, 1, G, H, packedW);
-  const unit = B >= 8 ? 4 : 1;
-  const parts = partsFor(<i64>T * <i64>B * <i64>G * <i64>H, B, unit);
+  const parts = rowParts(T, B, G, H);
   if (parts < 2) {
     gruBackwardRows(T, B, H, hs, hps, acts, packedW, gOut, dh, dproj, dhp, dhPrev, batchFirst, reverse, pack, 0, B);
   } else {
-    task(unit, B, pack);
-    push(T); push(B); push(H);
+    rowTask(T, B, H, pack);
     push(<i32>hs); push(<i32>hps); push(<i32>acts); push(<i32>packedW); push(<i32>gOut); push(<i32>dh); push(<i32>dproj); push(<i32>dhp); push(<i32>dhPrev);
     push(batchFirst ? 1 : 0); push(reverse ? 1 : 0);
     split(TASK_GRU_BACKWARD, parts);

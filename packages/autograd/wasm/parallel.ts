@@ -201,6 +201,24 @@ function claimChunks(block: usize, g: i32, tid: i32): void {
   }
 }
 
+/** Batch rows per split unit of a recurrent kernel: blocks of 4 (the micro-kernel's rows) once there are enough rows. */
+@inline function rowUnit(B: i32): i32 {
+  return B >= 8 ? 4 : 1;
+}
+
+/** partsFor a recurrent sequence kernel: T steps of a [B, H]·[H, G] product, split by batch rows. */
+export function rowParts(T: i32, B: i32, G: i32, H: i32): i32 {
+  return partsFor(<i64>T * <i64>B * <i64>G * <i64>H, B, rowUnit(B));
+}
+
+/** Starts staging a recurrent kernel's task split by batch rows; its first arguments are T, B, H (the Rows functions' order). */
+export function rowTask(T: i32, B: i32, H: i32, pack: usize): void {
+  task(rowUnit(B), B, pack);
+  push(T);
+  push(B);
+  push(H);
+}
+
 /**
  * Runs the staged task of `kind` on `parts` ≥ 2 threads (partsFor's answer):
  * it is cut into up to CHUNKS_PER_THREAD·parts chunks, which this thread and
