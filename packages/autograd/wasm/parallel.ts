@@ -33,6 +33,7 @@
 // part it lands in, so 1 and N threads give identical bits.
 import { gemmBlock, packBytes } from './gemm';
 import { gruBackwardRows, gruForwardRows, lstmBackwardRows, lstmForwardRows, rnnBackwardRows, rnnForwardRows } from './lstm';
+import { scaleRange, sumSquaresBlocks, TASK_SCALE, TASK_SUM_SQUARES } from './vector';
 
 /**
  * Control block layout (bytes from ctl): the task (kind, chunk count, up to
@@ -63,7 +64,7 @@ const SPINS = 2000000;
 /** Multiply-adds below which work stays on the calling thread (the hand-off and the duplicated packing would cost more). */
 const MIN_WORK: i64 = 128 * 1024;
 
-/** Task kinds. */
+/** Task kinds (7 and 8, the clipping kernels', are in vector.ts). */
 export const TASK_GEMM = 0;
 export const TASK_LSTM_FORWARD = 1;
 export const TASK_LSTM_BACKWARD = 2;
@@ -145,6 +146,10 @@ function runPart(block: usize, part: i32, parts: i32, tid: i32): void {
     rnnForwardRows(arg(block, 3), arg(block, 4), arg(block, 5), <usize>arg(block, 6), <usize>arg(block, 7), <usize>arg(block, 8), <usize>arg(block, 9), arg(block, 10) != 0, arg(block, 11) != 0, arg(block, 12) != 0, pack, from, to);
   } else if (kind == TASK_RNN_BACKWARD) {
     rnnBackwardRows(arg(block, 3), arg(block, 4), arg(block, 5), <usize>arg(block, 6), <usize>arg(block, 7), <usize>arg(block, 8), <usize>arg(block, 9), <usize>arg(block, 10), <usize>arg(block, 11), arg(block, 12) != 0, arg(block, 13) != 0, arg(block, 14) != 0, pack, from, to);
+  } else if (kind == TASK_SUM_SQUARES) {
+    sumSquaresBlocks(<usize>arg(block, 3), arg(block, 4), <usize>arg(block, 5), from, to);
+  } else if (kind == TASK_SCALE) {
+    scaleRange(<usize>arg(block, 3), reinterpret<f32>(arg(block, 4)), from, to);
   }
 }
 

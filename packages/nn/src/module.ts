@@ -7,7 +7,8 @@
  * `heads.left.weight`). A module or parameter reachable twice (a layer used
  * twice, weight tying) is listed once, under its first name, as in PyTorch.
  */
-import { Tensor, ValueError, checkOptions, describeValue, formatShape, optionalBoolean } from '@tapegrad/autograd';
+import type { FloatArray } from '@tapegrad/autograd';
+import { Tensor, ValueError, checkOptions, describeValue, formatShape, kernels, optionalBoolean } from '@tapegrad/autograd';
 import { Parameter } from './parameter.js';
 
 type Child = Module | Parameter;
@@ -113,14 +114,18 @@ export abstract class Module {
     return this.train(false);
   }
 
-  /** Clears every parameter's gradient (null by default, or zeros in place). */
+  /**
+   * Clears every parameter's gradient (null by default, or zeros in place;
+   * see Optimizer.zeroGrad for what keeping the storage buys on the
+   * WebAssembly backend).
+   */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
     checkOptions('Module.zeroGrad', options, ['setToNone']);
     const setToNone = optionalBoolean('Module.zeroGrad', 'setToNone', options.setToNone, true);
     for (const p of this.parameters()) {
       if (!p.grad) continue;
       if (setToNone) p.grad = null;
-      else p.grad.data.fill(0);
+      else p.grad.data = kernels.zeroKept(p.grad.data as FloatArray);
     }
   }
 

@@ -90,16 +90,7 @@ export function combineNorms(norms: readonly number[], p: number): number {
 
 /** x ← s·x in place. */
 export function scaleInPlace(x: FloatArray, s: number): void {
-  if (s === 1) return;
-  // Monomorphic loops per storage type (see kernels.sumSquares).
-  if (x instanceof Float32Array) scale32(x, s);
-  else scale64(x, s);
-}
-function scale32(x: Float32Array, s: number): void {
-  for (let i = 0; i < x.length; i++) x[i] *= s;
-}
-function scale64(x: Float64Array, s: number): void {
-  for (let i = 0; i < x.length; i++) x[i] *= s;
+  kernels.scaleInPlace(x, s);
 }
 
 /** Validates a norm type: 2, 1, Infinity (or 'inf'), or another positive number. */

@@ -16,7 +16,7 @@
  * they were.
  */
 import type { FloatArray, Tensor } from '@tapegrad/autograd';
-import { NonFiniteError, TapegradError, Tensor as TensorClass, ValueError, checkOptions, describeValue, enableGrad, noGrad, optionalBoolean, optionalChoice, optionalNumber, requireFunction } from '@tapegrad/autograd';
+import { NonFiniteError, TapegradError, Tensor as TensorClass, ValueError, checkOptions, describeValue, enableGrad, kernels, noGrad, optionalBoolean, optionalChoice, optionalNumber, requireFunction } from '@tapegrad/autograd';
 import type { HyperSpec } from './hyper.js';
 import { checkHyper, splitOptions } from './hyper.js';
 import type { Json } from './json.js';
@@ -260,7 +260,12 @@ export abstract class Optimizer<H extends { lr: number }> {
     this.paramGroups.push({ params, names, hyper, clip: groupClip, clipState: groupClip ? groupClip.init(params) : null });
   }
 
-  /** Clears gradients: set to null (default, like PyTorch 2) or zero them in place. */
+  /**
+   * Clears gradients: set to null (default, like PyTorch 2) or zero them in
+   * place. Zeroing keeps each gradient's storage across steps; on the
+   * WebAssembly backend it moves that storage once into WebAssembly memory,
+   * where clipping's norm and scaling passes run in place on all threads.
+   */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
     checkOptions(`${this.kind}.zeroGrad`, options, ['setToNone']);
     const setToNone = optionalBoolean(`${this.kind}.zeroGrad`, 'setToNone', options.setToNone, true);
@@ -268,7 +273,7 @@ export abstract class Optimizer<H extends { lr: number }> {
       for (const p of g.params) {
         if (!p.grad) continue;
         if (setToNone) p.grad = null;
-        else p.grad.data.fill(0);
+        else p.grad.data = kernels.zeroKept(p.grad.data as FloatArray);
       }
   }
 

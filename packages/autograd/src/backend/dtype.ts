@@ -59,3 +59,14 @@ export function dtypeOf(data: DataArray): DType {
 export function isFloat(dtype: DType): dtype is FloatDType {
   return dtype !== 'int32';
 }
+
+/**
+ * Zeroes gradient storage that is kept across steps (`zeroGrad({ setToNone:
+ * false })`) and returns the storage to keep: `data` itself here. The
+ * WebAssembly backend replaces this to move such storage, once, into its own
+ * memory, where the clipping kernels work on it in place and on all threads.
+ */
+export function zeroKept(data: FloatArray): FloatArray {
+  data.fill(0);
+  return data;
+}

@@ -6,7 +6,8 @@
 import { binary, broadcastTo, sumToShape } from './binary.js';
 import type { LinearBackwardArgs, LinearForwardArgs } from './matmul.js';
 import { gemm, linearBackwardWith, linearForwardWith } from './matmul.js';
-import { extremumAlong, extremumAll, sumAxes, sumSquares } from './reduce.js';
+import { zeroKept } from './dtype.js';
+import { extremumAlong, extremumAll, scaleInPlace, sumAxes, sumSquares } from './reduce.js';
 import { gatherAlong, permute, scatterAddAlong, sliceAssign, sliceCopy } from './strided.js';
 import { UNARY } from './unary.js';
 import type { GruBackwardArgs, GruForwardArgs, LstmBackwardArgs, LstmForwardArgs, LstmLayerBackwardArgs, LstmLayerForwardArgs, RnnBackwardArgs, RnnForwardArgs } from './recurrent.js';
@@ -30,6 +31,8 @@ const defaults = {
   extremumAlong,
   extremumAll,
   sumSquares,
+  scaleInPlace,
+  zeroKept,
   permute,
   sliceCopy,
   sliceAssign,

@@ -91,3 +91,23 @@ function sumSquares64(x: Float64Array): number {
   for (; i < n; i++) s0 += x[i]! * x[i]!;
   return s0 + s1 + s2 + s3;
 }
+
+/**
+ * x ← s·x in place. float32 data is multiplied in float32, by s rounded to
+ * float32 (as PyTorch's `g.mul_(clip_coef)` on a float32 gradient, and as the
+ * WebAssembly kernel, bit for bit); float64 in float64.
+ */
+export function scaleInPlace(x: FloatArray, s: number): void {
+  if (s === 1) return;
+  // One monomorphic loop per storage type (see sumSquares).
+  if (x instanceof Float32Array) scale32(x, Math.fround(s));
+  else scale64(x, s);
+}
+function scale32(x: Float32Array, s: number): void {
+  // x[i]·s of two float32 values is exact in float64, so storing it rounds once: the float32 product.
+  for (let i = 0; i < x.length; i++) x[i] *= s;
+}
+function scale64(x: Float64Array, s: number): void {
+  for (let i = 0; i < x.length; i++) x[i] *= s;
+}
+

@@ -51,7 +51,10 @@ function wasmKernels(): Partial<typeof kernels> {
     rnnBackward: (args) => defaultKernels.rnnBackward(args),
     gruForward: (args) => defaultKernels.gruForward(args),
     gruBackward: (args) => defaultKernels.gruBackward(args),
-  }, () => pool?.active() ?? 1);
+    sumSquares: defaultKernels.sumSquares,
+    scaleInPlace: defaultKernels.scaleInPlace,
+    zeroKept: defaultKernels.zeroKept,
+  }, () => pool?.active() ?? 1, { resident: loaded.shared !== null });
   if (loaded.shared) {
     pool = new ThreadPool(loaded.exports, loaded.shared, k.ctl);
     pool.setCount(requestedThreads ?? defaultThreads());
@@ -60,7 +63,8 @@ function wasmKernels(): Partial<typeof kernels> {
     noThreadsReason = loaded.sharedReason;
   }
   wasmMap = k.mapInPlace;
-  wasmTable = { gemm: k.gemm, linearForward: k.linearForward, linearBackward: k.linearBackward, lstmForward: k.lstmForward, lstmBackward: k.lstmBackward, lstmLayerForward: k.lstmLayerForward, lstmLayerBackward: k.lstmLayerBackward, rnnForward: k.rnnForward, rnnBackward: k.rnnBackward, gruForward: k.gruForward, gruBackward: k.gruBackward };
+  wasmTable = { gemm: k.gemm, linearForward: k.linearForward, linearBackward: k.linearBackward, lstmForward: k.lstmForward, lstmBackward: k.lstmBackward, lstmLayerForward: k.lstmLayerForward, lstmLayerBackward: k.lstmLayerBackward, rnnForward: k.rnnForward, rnnBackward: k.rnnBackward, gruForward: k.gruForward, gruBackward: k.gruBackward, sumSquares: k.sumSquares, scaleInPlace: k.scaleInPlace, zeroKept: k.zeroKept };
+  residentBytes = k.residentBytes;
   return wasmTable;
 }
 
@@ -166,6 +170,12 @@ export function setNumThreads(n: number): number {
   const count = pool.setCount(n);
   if (pool.unavailable !== null) noThreadsReason = pool.unavailable;
   return count;
+}
+
+let residentBytes: () => number = () => 0;
+/** @internal Bytes of tensor storage held in WebAssembly memory now (kept gradients; not yet collected ones included). */
+export function wasmResidentBytes(): number {
+  return residentBytes();
 }
 
 /** @internal How many products the WebAssembly gemm has split between threads so far (tests check the split happens). */

@@ -1,59 +1,78 @@
 /**
  * The WebAssembly float32 kernels behind the kernel table: gemm and the
- * sequence-fused recurrent layers' forward and backward loops. Operands live in JS typed arrays, so each call
- * copies its inputs into the module's memory (laid out from the heap base,
- * grown on demand, never shrunk) and its outputs back: O(size of the data)
- * against the O(MNK) or O(T·B·H²) work, a few percent on the shapes of a
- * recurrent training step (bench/ measures it). float64 calls go to the JS
+ * sequence-fused recurrent layers' forward and backward loops, and the
+ * clipping passes. Most operands live in JS typed arrays, so each call
+ * copies its inputs into the module's memory (one scratch block, grown on
+ * demand, never shrunk) and its outputs back: O(size of the data) against the
+ * O(MNK) or O(T·B·H²) work, a few percent on the shapes of a recurrent
+ * training step (bench/ measures it). Gradients kept across steps
+ * (zeroGrad({ setToNone: false })) are the exception where the memory is
+ * shared: they move into it (resident.ts), because the clipping passes are
+ * O(size) and a copy would cost more than the pass. float64 calls go to the JS
  * kernels: fixtures and gradcheck run in float64 and keep their exact results.
  */
 import type { FloatArray } from '../dtype.js';
 import type { GemmArgs, LinearBackwardArgs, LinearForwardArgs } from '../matmul.js';
 import type { GruBackwardArgs, GruForwardArgs, LstmBackwardArgs, LstmForwardArgs, LstmLayerBackwardArgs, LstmLayerForwardArgs, RnnBackwardArgs, RnnForwardArgs } from '../recurrent.js';
+import { WasmHeap } from './heap.js';
 import type { KernelExports } from './module.js';
+import { ResidentStorage } from './resident.js';
 
 const align = (n: number) => (n + 15) & ~15;
 
 /**
- * The module's memory as a bump allocator that is reset by every call. The
- * threads' control block sits first, on its own cache lines, and is never
- * part of a call's layout.
+ * Each call's scratch: one block of the module's memory (heap.ts), laid out
+ * afresh by every call and reallocated only when a call needs more than it
+ * holds. The threads' control block sits first, on its own cache lines, and
+ * is never part of the heap.
  */
 class Arena {
   private heap: Float32Array;
   /** Byte offset of the control block the threaded gemm and its workers share. */
   readonly ctl: number;
-  private readonly base: number;
-  private top = 0;
+  /** The blocks of memory after the control block: this arena's, and resident tensor storage. */
+  readonly blocks: WasmHeap;
+  private at = -1;
+  private size = 0;
   constructor(private readonly ex: KernelExports) {
     this.ctl = (ex.heapBase() + 63) & ~63;
-    this.base = align(this.ctl + ex.ctlBytes());
+    const base = align(this.ctl + ex.ctlBytes());
     const have = ex.memory.buffer.byteLength;
-    if (this.base > have) ex.memory.grow(Math.ceil((this.base - have) / 65536));
+    if (base > have) ex.memory.grow(Math.ceil((base - have) / 65536));
+    this.blocks = new WasmHeap(ex.memory, base);
     this.heap = new Float32Array(ex.memory.buffer);
   }
   /**
    * Byte offsets for regions of the given float counts, 16-byte aligned,
-   * after growing memory to fit; null when the memory cannot grow that far
-   * (the caller then runs the JS kernel).
+   * after growing the arena to fit; null when the memory cannot grow that
+   * far (the caller then runs the JS kernel).
    */
   layout(...floats: number[]): number[] | null {
-    this.top = this.base;
+    let top = 0;
     const offsets = floats.map((n) => {
-      const at = this.top;
-      this.top = align(this.top + n * 4);
+      const at = top;
+      top = align(top + n * 4);
       return at;
     });
-    const have = this.ex.memory.buffer.byteLength;
-    if (this.top > have) {
-      try {
-        this.ex.memory.grow(Math.ceil((this.top - have) / 65536));
-      } catch {
+    if (top > this.size) {
+      if (this.at >= 0) this.blocks.release(this.at);
+      this.at = -1;
+      // A quarter more than asked, so a sequence of growing calls does not reallocate every time.
+      for (const size of [Math.max(top, Math.ceil(this.size * 1.25)), top]) {
+        const at = this.blocks.alloc(size);
+        if (at !== null) {
+          this.at = at;
+          this.size = size;
+          break;
+        }
+      }
+      if (this.at < 0) {
+        this.size = 0;
         return null;
       }
     }
     if (this.heap.buffer !== this.ex.memory.buffer || this.heap.length * 4 !== this.ex.memory.buffer.byteLength) this.heap = new Float32Array(this.ex.memory.buffer);
-    return offsets;
+    return offsets.map((o) => o + this.at);
   }
   write(at: number, src: FloatArray, from = 0, count = src.length - from): void {
     this.heap.set(src.subarray(from, from + count), at >> 2);
@@ -82,15 +101,25 @@ interface JsKernels {
   rnnBackward: (args: RnnBackwardArgs) => void;
   gruForward: (args: GruForwardArgs) => void;
   gruBackward: (args: GruBackwardArgs) => void;
+  sumSquares: (x: FloatArray) => number;
+  scaleInPlace: (x: FloatArray, s: number) => void;
+  zeroKept: (data: FloatArray) => FloatArray;
 }
+
+/** What a resident allocation must hold at least to be placed in WebAssembly memory (smaller ones are not worth a block). */
+const RESIDENT_MIN_FLOATS = 1024;
+/** The most bytes of resident storage held at once (see resident.ts: past it, storage is a JS array). */
+const RESIDENT_BUDGET = 1024 * 1024 * 1024;
 
 /**
  * The kernel table entries over one loaded module. `threads()` is the number
  * of threads the module's gemm may split a product between right now: each
  * gets its own packing scratch.
  */
-export function createWasmKernels(ex: KernelExports, js: JsKernels, threads: () => number = () => 1) {
+export function createWasmKernels(ex: KernelExports, js: JsKernels, threads: () => number = () => 1, options: { resident?: boolean } = {}) {
   const arena = new Arena(ex);
+  /** Storage inside the module's memory, only where that memory is shared (resident.ts). */
+  const resident = options.resident && typeof FinalizationRegistry === 'function' ? new ResidentStorage(arena.blocks, ex.memory, RESIDENT_BUDGET) : null;
   const packOne = ex.packBytes() / 4;
   /** Packing scratch for every thread that may take part, reserved first in each call's layout. */
   const packFloats0 = () => packOne * threads();
@@ -335,5 +364,32 @@ export function createWasmKernels(ex: KernelExports, js: JsKernels, threads: () 
     arena.read(p, x.length, x);
   }
 
-  return { gemm, linearForward, linearBackward, lstmForward, lstmBackward, lstmLayerForward, lstmLayerBackward, rnnForward, rnnBackward, gruForward, gruBackward, mapInPlace, ctl: arena.ctl };
+  /** Kept gradient storage, zeroed: moved once into the module's memory where it can be, so clipping works on it in place. */
+  function zeroKept(data: FloatArray): FloatArray {
+    if (resident && data instanceof Float32Array && data.length >= RESIDENT_MIN_FLOATS && resident.offsetOf(data) < 0) {
+      const zeros = resident.zeros(data.length);
+      if (zeros) return zeros;
+    }
+    return js.zeroKept(data);
+  }
+
+  /** Σx² in float64: in place, threaded, for resident data; the JS loop otherwise (copying in would cost more than the sum). */
+  function sumSquares(x: FloatArray): number {
+    const at = resident ? resident.offsetOf(x) : -1;
+    if (at < 0 || x.length === 0) return js.sumSquares(x);
+    threads(); // starts the workers on first use
+    const lay = arena.layout(ex.sumSquaresScratch(x.length) / 4);
+    if (!lay) return js.sumSquares(x);
+    return ex.sumSquaresF32(at, x.length, lay[0]!);
+  }
+
+  /** x ← s·x in float32: in place and threaded for resident data, the JS loop otherwise. */
+  function scaleInPlace(x: FloatArray, s: number): void {
+    const at = resident ? resident.offsetOf(x) : -1;
+    if (at < 0 || s === 1) return js.scaleInPlace(x, s);
+    threads();
+    ex.scaleF32(at, x.length, s);
+  }
+
+  return { gemm, linearForward, linearBackward, lstmForward, lstmBackward, lstmLayerForward, lstmLayerBackward, rnnForward, rnnBackward, gruForward, gruBackward, mapInPlace, sumSquares, scaleInPlace, zeroKept, ctl: arena.ctl, residentBytes: () => resident?.liveBytes ?? 0 };
 }

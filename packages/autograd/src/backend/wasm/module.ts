@@ -49,6 +49,9 @@ export interface KernelExports {
   mapInPlace(kind: number, p: number, n: number): void;
   linearForward(rows: number, inF: number, outF: number, x: number, w: number, bias: number, out: number, pack: number): void;
   linearBackward(rows: number, inF: number, outF: number, g: number, x: number, w: number, gx: number, gw: number, gb: number, pack: number, scratch: number): void;
+  sumSquaresScratch(n: number): number;
+  sumSquaresF32(x: number, n: number, partials: number): number;
+  scaleF32(x: number, n: number, s: number): void;
 }
 
 /** A loaded kernel module — with, for the threaded build, the compiled module and the shared memory workers instantiate it over — or why none could be loaded. */

@@ -1,0 +1,99 @@
+// AssemblyScript: the gradient-clipping kernels — Σx² and in-place scaling of
+// float32 data that already lives in this module's memory (gradients the tape
+// allocated there; see src/backend/wasm/resident.ts). Both are bound by memory
+// bandwidth, so they are split between threads once the data is large.
+//
+// Both compute exactly what their JS twins compute, element by element:
+// - the scale is done in float64 and rounded once to float32, as the JS loop
+//   `x[i] *= s` does on a Float32Array (so results are bitwise equal);
+// - the sum of squares is accumulated in float64 (the squares of float32
+//   values up to ~1e38 cannot overflow) over fixed blocks of SUM_BLOCK
+//   elements, each with four running sums (elements i mod 4), and the block
+//   sums are added in block order — the same order whatever the number of
+//   threads, so 1 and N threads give the same bits.
+import { partsFor, push, split, task } from './parallel';
+
+/** Elements per block of the sum of squares: each block's sum is one float64 partial. */
+export const SUM_BLOCK: i32 = 16384;
+/** Task kinds of this file (parallel.ts dispatches them). */
+export const TASK_SUM_SQUARES = 7;
+export const TASK_SCALE = 8;
+
+/** Bytes of scratch sumSquaresF32 needs for its partial sums of n elements. */
+export function sumSquaresScratch(n: i32): i32 {
+  return ((n + SUM_BLOCK - 1) / SUM_BLOCK) * 8;
+}
+
+/** Σx² of blocks [b0, b1) of x (n floats) in float64; block b's sum goes to partials[b]. */
+export function sumSquaresBlocks(x: usize, n: i32, partials: usize, b0: i32, b1: i32): void {
+  for (let b = b0; b < b1; b++) {
+    const from = b * SUM_BLOCK;
+    const to = min(n, from + SUM_BLOCK);
+    // lo holds the running sums of elements ≡ 0, 1 (mod 4), hi of ≡ 2, 3; two pairs each to hide latency.
+    let lo0 = f64x2.splat(0), hi0 = f64x2.splat(0), lo1 = f64x2.splat(0), hi1 = f64x2.splat(0);
+    let i = from;
+    for (; i + 8 <= to; i += 8) {
+      const p = x + (<usize>i << 2);
+      const v = v128.load(p);
+      const w = v128.load(p, 16);
+      const vl = f64x2.promote_low_f32x4(v), vh = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
+      const wl = f64x2.promote_low_f32x4(w), wh = f64x2.promote_low_f32x4(i32x4.shuffle(w, w, 2, 3, 0, 1));
+      lo0 = f64x2.add(lo0, f64x2.mul(vl, vl));
+      hi0 = f64x2.add(hi0, f64x2.mul(vh, vh));
+      lo1 = f64x2.add(lo1, f64x2.mul(wl, wl));
+      hi1 = f64x2.add(hi1, f64x2.mul(wh, wh));
+    }
+    const lo = f64x2.add(lo0, lo1), hi = f64x2.add(hi0, hi1);
+    let s = f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1) + f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1);
+    for (; i < to; i++) {
+      const e = <f64>load<f32>(x + (<usize>i << 2));
+      s += e * e;
+    }
+    store<f64>(partials + (<usize>b << 3), s);
+  }
+}
+
+/** Σx² of n floats at x in float64; `partials` is sumSquaresScratch(n) bytes of scratch. */
+export function sumSquaresF32(x: usize, n: i32, partials: usize): f64 {
+  const blocks = (n + SUM_BLOCK - 1) / SUM_BLOCK;
+  const parts = partsFor(<i64>n, blocks, 1);
+  if (parts < 2) sumSquaresBlocks(x, n, partials, 0, blocks);
+  else {
+    task(1, blocks, 0);
+    push(<i32>x);
+    push(n);
+    push(<i32>partials);
+    split(TASK_SUM_SQUARES, parts);
+  }
+  let s: f64 = 0;
+  for (let b = 0; b < blocks; b++) s += load<f64>(partials + (<usize>b << 3));
+  return s;
+}
+
+/** x[i] ← x[i]·s in float32 for i in [from, to). */
+export function scaleRange(x: usize, s: f32, from: i32, to: i32): void {
+  const sv = f32x4.splat(s);
+  let i = from;
+  for (; i + 8 <= to; i += 8) {
+    const p = x + (<usize>i << 2);
+    v128.store(p, f32x4.mul(v128.load(p), sv));
+    v128.store(p, f32x4.mul(v128.load(p, 16), sv), 16);
+  }
+  for (; i < to; i++) {
+    const p = x + (<usize>i << 2);
+    store<f32>(p, load<f32>(p) * s);
+  }
+}
+
+/** Multiplies n floats at x by s in place (float64 product, rounded once). */
+export function scaleF32(x: usize, n: i32, s: f32): void {
+  const parts = partsFor(<i64>n, n, SUM_BLOCK);
+  if (parts < 2) {
+    scaleRange(x, s, 0, n);
+    return;
+  }
+  task(SUM_BLOCK, n, 0);
+  push(<i32>x);
+  push(reinterpret<i32>(s));
+  split(TASK_SCALE, parts);
+}
