@@ -13,19 +13,21 @@
  */
 import { formatShape, sameShape } from './backend/index.js';
 import { GraphError, HigherOrderGradientError, ShapeError, TapegradError } from './errors.js';
-import { zerosLike } from './creation.js';
+import type { FloatDType } from './backend/index.js';
+import { zeros } from './creation.js';
 import { add } from './ops/elementwise.js';
 import { embedSlice, reshape } from './ops/shape.js';
+import type { TapeSlot } from './slot.js';
 import type { TapeRecord } from './tape.js';
-import { SliceGradient, applyGradHooks, checkAnomaly, collectTape, enableGrad, freedError, installGraphWalk, pruneToInputs } from './tape.js';
+import { SliceGradient, applyGradHooks, checkAnomaly, collectTape, enableGrad, freedError, installGraphWalk, pruneToInputs, slotOf } from './tape.js';
 import { Tensor } from './tensor.js';
 
-/** Gradients by tensor id, with the tensor they belong to. */
-type GradMap = Map<number, { tensor: Tensor; grad: Tensor }>;
+/** Gradients by tensor id, with the slot of the tensor they belong to. */
+type GradMap = Map<number, { slot: TapeSlot; grad: Tensor }>;
 
-function accumulate(grads: GradMap, t: Tensor, g: Tensor): void {
+function accumulate(grads: GradMap, t: TapeSlot, g: Tensor): void {
   const previous = grads.get(t.id);
-  grads.set(t.id, { tensor: t, grad: previous ? add(previous.grad, g) : g });
+  grads.set(t.id, { slot: t, grad: previous ? add(previous.grad, g) : g });
 }
 
 function noGraphError(rec: TapeRecord): HigherOrderGradientError {
@@ -42,7 +44,7 @@ function walk(roots: readonly Tensor[], rootGrads: readonly Tensor[], options: {
   return enableGrad(() => {
     roots.forEach((root, i) => {
       if (!root.requiresGrad) throw new GraphError(op, 'tensor does not require grad and has no grad function; call requiresGrad_() on a leaf or compute it from one');
-      accumulate(grads, root, rootGrads[i]!);
+      accumulate(grads, slotOf(root), rootGrads[i]!);
     });
     const full = collectTape(roots);
     const tape = capture ? pruneToInputs(full, capture) : full;
@@ -53,10 +55,10 @@ function walk(roots: readonly Tensor[], rootGrads: readonly Tensor[], options: {
       if (rec.backwardGraph === null) throw noGraphError(rec);
       const outGrads = rec.outputs.map((out) => {
         const entry = grads.get(out.id);
-        if (!entry) return zerosLike(out);
+        if (!entry) return zeros(out.shape, { dtype: out.dtype as FloatDType });
         const hooked = applyGradHooks(out, entry.grad);
-        if (out.retainsGrad && !capture) retained.push([out, hooked]);
-        if (capture?.has(out.id)) grads.set(out.id, { tensor: out, grad: hooked });
+        if (out.tensor?.retainsGrad && !capture) retained.push([out.tensor, hooked]);
+        if (capture?.has(out.id)) grads.set(out.id, { slot: out, grad: hooked });
         else grads.delete(out.id);
         return hooked;
       });
@@ -76,12 +78,12 @@ function walk(roots: readonly Tensor[], rootGrads: readonly Tensor[], options: {
       return options.inputs!.map((t) => {
         const entry = grads.get(t.id);
         if (!entry) return null;
-        return t.isLeaf ? applyGradHooks(t, entry.grad) : entry.grad;
+        return t.isLeaf ? applyGradHooks(slotOf(t), entry.grad) : entry.grad;
       });
     }
     // Hooks first: a hook that throws leaves every .grad as it was.
     const leaves: [Tensor, Tensor][] = [];
-    for (const { tensor, grad } of grads.values()) if (tensor.isLeaf) leaves.push([tensor, applyGradHooks(tensor, grad)]);
+    for (const { slot, grad } of grads.values()) if (slot.isLeaf) leaves.push([slot.tensor!, applyGradHooks(slot, grad)]);
     // Commit out of place: .grad becomes a recorded tensor (PyTorch does the same under create_graph).
     for (const [t, g] of retained) t.grad = t.grad ? add(t.grad, g) : g;
     for (const [t, g] of leaves) t.grad = t.grad ? add(t.grad, g) : g;

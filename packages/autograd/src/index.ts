@@ -14,6 +14,7 @@ export { OptionError, checkOptions, requireNumber, optionalNumber, optionalBoole
 export type { NumberRule } from './validate.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly, isAnomalyEnabled, backward } from './tape.js';
 export type { BackwardOptions, BackwardFn, TapeRecord, InputGradient } from './tape.js';
+export type { TapeSlot } from './slot.js';
 export { SliceGradient } from './tape.js';
 export { defineOp, defineMultiOp } from './op.js';
 export { customOp, customMultiOp, clipGradient } from './custom.js';

@@ -8,11 +8,14 @@
  * root into the root's tape, walks it in reverse, and accumulates gradients in
  * a map keyed by tensor id. Records hang off their outputs (not a global list),
  * so a graph nobody backwards through is garbage-collected with its tensors.
+ * A record refers to its inputs and outputs through slots (slot.ts), not the
+ * tensors: only what an op's backward saved stays alive until backward.
  */
 import type { FloatArray } from './backend/index.js';
-import { allocateLike, formatShape, kernels, sameShape } from './backend/index.js';
+import { allocate, allocateLike, formatShape, kernels, sameShape } from './backend/index.js';
 import { GraphError, HigherOrderGradientError, NonFiniteError, ShapeError, TapegradError } from './errors.js';
 import { checkOptions, optionalBoolean } from './validate.js';
+import { TapeSlot } from './slot.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -37,14 +40,14 @@ export type InputGradient = Tensor | SliceGradient | null | undefined;
 /** Maps the gradients of an op's outputs to one gradient per input (null: none). */
 export type BackwardFn = (grads: readonly Tensor[]) => readonly InputGradient[];
 
-/** One entry of the tape: an op, its inputs and outputs, and the closure mapping output gradients to input gradients. */
+/** One entry of the tape: an op, the slots of its inputs and outputs, and the closure mapping output gradients to input gradients. */
 export interface TapeRecord {
   /** Recording order; later records consume earlier ones. */
   readonly seq: number;
   /** The op's name, used in error messages. */
   readonly op: string;
-  readonly inputs: readonly Tensor[];
-  readonly outputs: readonly Tensor[];
+  readonly inputs: readonly TapeSlot[];
+  readonly outputs: readonly TapeSlot[];
   /** Null once the graph has been freed by a backward pass. */
   backward: BackwardFn | null;
   /**
@@ -140,12 +143,20 @@ export function shouldRecord(inputs: readonly Tensor[]): boolean {
   return false;
 }
 
+/** The slot a record refers to `t` by: its output slot for a non-leaf, a slot made on first use for a leaf. */
+export function slotOf(t: Tensor): TapeSlot {
+  return (t.slot ??= new TapeSlot(t, t.node));
+}
+
 /** Pushes a record for `outputs` (which then require grad). */
 export function record(op: string, inputs: readonly Tensor[], outputs: readonly Tensor[], backward: BackwardFn, backwardGraph: BackwardFn | null = null): void {
-  const rec: TapeRecord = { seq: seqCounter++, op, inputs, outputs, backward, backwardGraph };
+  const outSlots: TapeSlot[] = [];
+  const rec: TapeRecord = { seq: seqCounter++, op, inputs: inputs.map(slotOf), outputs: outSlots, backward, backwardGraph };
   for (const out of outputs) {
     out.node = rec;
     out.requiresGrad = true;
+    out.slot = new TapeSlot(out, rec);
+    outSlots.push(out.slot);
   }
 }
 
@@ -193,12 +204,12 @@ export function reachesOuterInputs(roots: readonly Tensor[]): boolean {
 }
 
 function reaches(roots: readonly Tensor[], tape: readonly TapeRecord[]): boolean {
-  const outer = new Set<Tensor>();
-  for (const leaves of differentiating) for (const t of leaves) outer.add(t);
-  let reaches = roots.some((r) => outer.has(r));
+  const outer = new Set<number>();
+  for (const leaves of differentiating) for (const t of leaves) outer.add(t.id);
+  let reaches = roots.some((r) => outer.has(r.id));
   for (const rec of tape) {
     if (reaches) break;
-    for (const input of rec.inputs) if (outer.has(input)) reaches = true;
+    for (const input of rec.inputs) if (outer.has(input.id)) reaches = true;
   }
   return reaches;
 }
@@ -215,17 +226,17 @@ function refuseNestedBackward(op: string, roots: readonly Tensor[], tape: readon
 }
 
 interface GradEntry {
-  tensor: Tensor;
+  slot: TapeSlot;
   data: FloatArray;
   /** False while `data` may alias another tensor's buffer (then it is copied before in-place accumulation). */
   owned: boolean;
 }
 
 /** Adds a slice gradient into t's dense entry (allocated zero the first time). */
-function accumulateSlice(map: Map<number, GradEntry>, t: Tensor, g: SliceGradient): void {
+function accumulateSlice(map: Map<number, GradEntry>, t: TapeSlot, g: SliceGradient): void {
   let entry = map.get(t.id);
   if (!entry) {
-    entry = { tensor: t, data: allocateLike(t.data as FloatArray, t.size), owned: true };
+    entry = { slot: t, data: allocate(t.dtype, t.size) as FloatArray, owned: true };
     map.set(t.id, entry);
   } else if (!entry.owned) {
     entry.data = entry.data.slice();
@@ -234,11 +245,11 @@ function accumulateSlice(map: Map<number, GradEntry>, t: Tensor, g: SliceGradien
   kernels.sliceAssign(entry.data, t.shape, g.dim, g.start, g.step, g.grad.data, g.grad.shape, true);
 }
 
-function accumulate(map: Map<number, GradEntry>, t: Tensor, g: Tensor): void {
+function accumulate(map: Map<number, GradEntry>, t: TapeSlot, g: Tensor): void {
   const entry = map.get(t.id);
   const data = g.data as FloatArray;
   if (!entry) {
-    map.set(t.id, { tensor: t, data, owned: false });
+    map.set(t.id, { slot: t, data, owned: false });
     return;
   }
   if (!entry.owned) {
@@ -249,9 +260,10 @@ function accumulate(map: Map<number, GradEntry>, t: Tensor, g: Tensor): void {
   for (let i = 0; i < acc.length; i++) acc[i] += data[i]!;
 }
 
-/** Runs `t`'s hooks on its complete gradient `g`; returns the (possibly replaced) gradient. Shared by both walks. */
-export function applyGradHooks(t: Tensor, g: Tensor): Tensor {
-  if (!t.hooks || t.hooks.length === 0) return g;
+/** Runs the hooks of `slot`'s tensor on its complete gradient `g`; returns the (possibly replaced) gradient. Shared by both walks. */
+export function applyGradHooks(slot: TapeSlot, g: Tensor): Tensor {
+  const t = slot.tensor; // a tensor with hooks is always held by its slot
+  if (!t?.hooks || t.hooks.length === 0) return g;
   for (const hook of t.hooks.slice()) {
     const replaced = hook(g);
     if (replaced instanceof Tensor) {
@@ -265,9 +277,9 @@ export function applyGradHooks(t: Tensor, g: Tensor): Tensor {
 }
 
 /** Applies the tensor's hooks to its complete gradient entry. */
-function runHooks(t: Tensor, entry: GradEntry): void {
-  if (!t.hooks || t.hooks.length === 0) return;
-  const g = applyGradHooks(t, new Tensor(entry.data, t.shape));
+function runHooks(slot: TapeSlot, entry: GradEntry): void {
+  if (!slot.tensor?.hooks || slot.tensor.hooks.length === 0) return;
+  const g = applyGradHooks(slot, new Tensor(entry.data, slot.shape));
   if (g.data !== entry.data) {
     entry.data = g.data as FloatArray;
     entry.owned = false;
@@ -295,6 +307,7 @@ export function collectTape(roots: readonly Tensor[]): TapeRecord[] {
   const seen = new Set<TapeRecord>();
   const stack: TapeRecord[] = [];
   for (const r of roots) if (r.node && !seen.has(r.node)) { seen.add(r.node); stack.push(r.node); }
+  // Records reach their inputs' records through the slots (slot.node), never through the tensors.
   const tape: TapeRecord[] = [];
   while (stack.length > 0) {
     const rec = stack.pop()!;
@@ -395,7 +408,7 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
   const grads = new Map<number, GradEntry>();
   roots.forEach((root, i) => {
     if (!root.requiresGrad) throw new GraphError(op, 'tensor does not require grad and has no grad function; call requiresGrad_() on a leaf or compute it from one');
-    accumulate(grads, root, rootGrads[i]!);
+    accumulate(grads, slotOf(root), rootGrads[i]!);
   });
   const fullTape = collectTape(roots);
   refuseNestedBackward(op, roots, fullTape);
@@ -414,7 +427,7 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
         const entry = grads.get(out.id);
         if (!entry) return zerosFor(out);
         runHooks(out, entry);
-        if (out.retainsGrad && !capture) retained.push([out, { ...entry }]);
+        if (out.tensor?.retainsGrad && !capture) retained.push([out.tensor, { ...entry }]);
         if (!capture?.has(out.id)) grads.delete(out.id);
         return new Tensor(entry.data, out.shape);
       });
@@ -440,7 +453,7 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
       const result = options.inputs!.map((t) => {
         const entry = grads.get(t.id);
         if (!entry) return null;
-        if (t.isLeaf) runHooks(t, entry);
+        if (t.isLeaf) runHooks(slotOf(t), entry);
         return new Tensor(entry.owned ? entry.data : entry.data.slice(), t.shape);
       });
       completed = true;
@@ -449,13 +462,13 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
     // Run every leaf's hooks first: a hook that throws must leave every .grad as it was.
     const leaves: GradEntry[] = [];
     for (const entry of grads.values()) {
-      if (!entry.tensor.isLeaf) continue;
-      runHooks(entry.tensor, entry);
+      if (!entry.slot.isLeaf) continue;
+      runHooks(entry.slot, entry);
       leaves.push(entry);
     }
     // Commit: nothing below can fail on valid input (shapes were checked during the walk).
     for (const [t, entry] of retained) accumulateIntoGrad(t, entry);
-    for (const entry of leaves) accumulateIntoGrad(entry.tensor, entry);
+    for (const entry of leaves) accumulateIntoGrad(entry.slot.tensor!, entry);
     completed = true;
     return [];
   } finally {
@@ -465,8 +478,8 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
   }
 }
 
-function zerosFor(t: Tensor): Tensor {
-  return new Tensor(allocateLike(t.data as FloatArray, t.size), t.shape);
+function zerosFor(t: TapeSlot): Tensor {
+  return new Tensor(allocate(t.dtype, t.size), t.shape);
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { DataArray, DType } from './backend/index.js';
 import { dtypeOf, formatShape, sizeOf } from './backend/index.js';
 import { ShapeError, TapegradError } from './errors.js';
+import type { TapeSlot } from './slot.js';
 import type { TapeRecord } from './tape.js';
 
 /** A gradient hook: sees the gradient flowing into a tensor and may return a replacement. */
@@ -39,6 +40,8 @@ export class Tensor {
   hooks: GradHook[] | null = null;
   /** @internal Whether a non-leaf keeps its gradient in `.grad`. */
   retainsGrad = false;
+  /** @internal What the tape keeps of this tensor (slot.ts): set when an op records it as an output, or on a leaf's first use by a recorded op. */
+  slot: TapeSlot | null = null;
 
   /** Wraps `data` (not copied) with `shape`. Prefer the factory `tensor()`. */
   constructor(data: DataArray, shape: readonly number[], requiresGrad = false) {
@@ -110,6 +113,8 @@ export class Tensor {
   retainGrad(): this {
     if (!this.requiresGrad) throw new TapegradError('retainGrad', 'tensor does not require grad');
     this.retainsGrad = true;
+    // The tape must reach this tensor to set its .grad, even if the program drops its reference.
+    this.slot?.hold(this);
     return this;
   }
 
@@ -121,6 +126,8 @@ export class Tensor {
   registerHook(hook: GradHook): RemovableHandle {
     if (!this.requiresGrad) throw new TapegradError('registerHook', 'cannot register a hook on a tensor that does not require grad');
     (this.hooks ??= []).push(hook);
+    // The hook must run even if the program drops this tensor before backward.
+    this.slot?.hold(this);
     return {
       remove: () => {
         const i = this.hooks?.indexOf(hook) ?? -1;

@@ -8,16 +8,33 @@ import type { BinaryOp, FloatArray } from '../backend/index.js';
 import { allocate, kernels, sameShape } from '../backend/index.js';
 import { divGrads, extremumGrads, negated, powGrads, times, whereRoute, whereSelect } from '../backend/pointwise-grad.js';
 import { defineOp } from '../op.js';
+import { slotOf } from '../tape.js';
 import type { Tensor } from '../tensor.js';
 import { sumTo } from './reduce.js';
 import { log, neg, powScalar } from './unary.js';
 import type { TensorLike } from './util.js';
 import { assertFloat, assertSameDType, assertTensor, broadcastOrThrow, floatData, tensorOperands, wrap } from './util.js';
 
+/**
+ * What a binary op keeps for backward. An operand or the output is kept as a
+ * tensor only when the op's gradient reads its values (mul reads both
+ * operands, div the divisor and the output, add and sub nothing); otherwise
+ * only its tape slot (shape, whether it requires grad) or nothing — so the
+ * tape does not keep alive what no backward reads.
+ */
 interface Saved {
   a: Tensor;
   b: Tensor;
   out: Tensor;
+  /** The output's shape. */
+  shape: readonly number[];
+}
+
+/** Which of a, b and the output a binary op's gradient reads. */
+interface Reads {
+  a?: boolean;
+  b?: boolean;
+  out?: boolean;
 }
 
 /** Runs the broadcast kernel after validating dtypes and shapes. */
@@ -44,15 +61,23 @@ function expanded(t: Tensor, shape: readonly number[]): FloatArray {
 /** A binary op's gradient in recorded ops, at the output's shape (summed back to each input by the caller). */
 type GraphGrad = (g: Tensor, s: Saved) => [Tensor | null, Tensor | null];
 
-function binaryOp(name: string, op: BinaryOp, grad: (g: FloatArray, s: Saved, shape: readonly number[]) => [FloatArray | null, FloatArray | null], graph: GraphGrad) {
+function binaryOp(name: string, op: BinaryOp, reads: Reads, grad: (g: FloatArray, s: Saved, shape: readonly number[]) => [FloatArray | null, FloatArray | null], graph: GraphGrad) {
   return defineOp({
     name,
     forward(a: Tensor, b: Tensor) {
       const out = forwardBinary(name, op, a, b);
-      return { out, saved: { a, b, out } };
+      // An unread operand is kept as its slot (shape and requiresGrad, read live), an unread output not at all;
+      // a gradient formula that reached for their values would fail loudly (no .data), never read stale numbers.
+      const saved: Saved = {
+        a: reads.a ? a : (slotOf(a) as unknown as Tensor),
+        b: reads.b ? b : (slotOf(b) as unknown as Tensor),
+        out: reads.out ? out : (null as unknown as Tensor),
+        shape: out.shape,
+      };
+      return { out, saved };
     },
     backward(s: Saved, g: Tensor) {
-      const shape = s.out.shape;
+      const shape = s.shape;
       const [ga, gb] = grad(floatData(g), s, shape);
       return [ga && s.a.requiresGrad ? reduceTo(ga, shape, s.a) : null, gb && s.b.requiresGrad ? reduceTo(gb, shape, s.b) : null];
     },
@@ -64,25 +89,25 @@ function binaryOp(name: string, op: BinaryOp, grad: (g: FloatArray, s: Saved, sh
 }
 
 // d(a+b) = (g, g): the upstream gradient is passed through without a copy.
-const addOp = binaryOp('add', 'add', (g) => [g, g], (g) => [g, g]);
+const addOp = binaryOp('add', 'add', {}, (g) => [g, g], (g) => [g, g]);
 
 // d(a−b) = (g, −g)
-const subOp = binaryOp('sub', 'sub', (g, s) => [g, s.b.requiresGrad ? negated(g) : null], (g, s) => [g, s.b.requiresGrad ? neg(g) : null]);
+const subOp = binaryOp('sub', 'sub', {}, (g, s) => [g, s.b.requiresGrad ? negated(g) : null], (g, s) => [g, s.b.requiresGrad ? neg(g) : null]);
 
 // d(a·b) = (g·b, g·a)
-const mulOp = binaryOp('mul', 'mul', (g, s, shape) => [
+const mulOp = binaryOp('mul', 'mul', { a: true, b: true }, (g, s, shape) => [
   s.a.requiresGrad ? times(g, expanded(s.b, shape)) : null,
   s.b.requiresGrad ? times(g, expanded(s.a, shape)) : null,
 ], (g, s) => [s.a.requiresGrad ? mul(g, s.b) : null, s.b.requiresGrad ? mul(g, s.a) : null]);
 
 // d(a/b) = (g/b, −g·a/b² = −g·out/b)
-const divOp = binaryOp('div', 'div', (g, s, shape) => divGrads(g, expanded(s.b, shape), floatData(s.out), s.a.requiresGrad, s.b.requiresGrad), (g, s) => {
+const divOp = binaryOp('div', 'div', { b: true, out: true }, (g, s, shape) => divGrads(g, expanded(s.b, shape), floatData(s.out), s.a.requiresGrad, s.b.requiresGrad), (g, s) => {
   const q = div(g, s.b);
   return [q, s.b.requiresGrad ? neg(mul(q, s.out)) : null];
 });
 
 // d(aᵇ) = (g·b·a^{b−1}, g·aᵇ·ln a); the exponent's gradient is 0 where a = 0 and b ≥ 0 (PyTorch).
-const powOp = binaryOp('pow', 'pow', (g, s, shape) => powGrads(g, expanded(s.a, shape), expanded(s.b, shape), floatData(s.out), s.a.requiresGrad, s.b.requiresGrad), (g, s) => {
+const powOp = binaryOp('pow', 'pow', { a: true, b: true, out: true }, (g, s, shape) => powGrads(g, expanded(s.a, shape), expanded(s.b, shape), floatData(s.out), s.a.requiresGrad, s.b.requiresGrad), (g, s) => {
   // Same zero conventions; the masked-off branches are computed on safe values so their derivatives stay finite.
   // 0·a^{−1} is only undefined at a = b = 0; elsewhere b·a^{b−1} stays unmasked so its b-derivative survives at b = 0.
   const bothZero = mul(eq(s.b, 0), eq(s.a, 0));
@@ -109,8 +134,8 @@ function extremumGraph(wantMax: boolean): GraphGrad {
     return [mul(g, ma), mul(g, mb)];
   };
 }
-const maximumOp = binaryOp('maximum', 'maximum', extremumGrad(true), extremumGraph(true));
-const minimumOp = binaryOp('minimum', 'minimum', extremumGrad(false), extremumGraph(false));
+const maximumOp = binaryOp('maximum', 'maximum', { a: true, b: true }, extremumGrad(true), extremumGraph(true));
+const minimumOp = binaryOp('minimum', 'minimum', { a: true, b: true }, extremumGrad(false), extremumGraph(false));
 
 /** a + b with broadcasting. */
 export const add = (a: TensorLike, b: TensorLike): Tensor => binaryArgs('add', addOp, a, b);

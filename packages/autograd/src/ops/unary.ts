@@ -12,9 +12,15 @@ import { checkOptions, describeValue, optionalChoice } from '../validate.js';
 import { assertFiniteNumber, assertFloat, floatData, wrap } from './util.js';
 import { UNARY_GRAPH } from './unary-graph.js';
 
+/** Stands in for the x or y that a derivative does not read (see UnaryKernel.reads): reading it would give NaN, never a plausible number. */
+const UNREAD = { float32: new Float32Array(0), float64: new Float64Array(0) } as const;
+
 /** Builds the op for one entry of the unary kernel table. */
 function unaryOp(kernel: UnaryOp, name: string = kernel): (x: Tensor, p0?: number, p1?: number) => Tensor {
   const k = kernels.unary[kernel];
+  // Save only what the derivative reads, so the tape does not keep the other alive (tanh's input, exp's input, ...).
+  const keepX = k.reads === 'x' || k.reads === 'xy';
+  const keepY = k.reads === 'y' || k.reads === 'xy';
   return defineOp({
     name,
     forward(x: Tensor, p0 = 0, p1 = 0) {
@@ -22,16 +28,17 @@ function unaryOp(kernel: UnaryOp, name: string = kernel): (x: Tensor, p0?: numbe
       const out = allocate(dtype, x.size);
       kernels.unary[kernel].forward(floatData(x), out, p0, p1);
       const y = wrap(out, x.shape);
-      return { out: y, saved: { x, y, p0, p1 } };
+      return { out: y, saved: { x: keepX ? x : null, y: keepY ? y : null, shape: x.shape, dtype, p0, p1 } };
     },
-    backward({ x, y, p0, p1 }, g) {
+    backward({ x, y, shape, dtype, p0, p1 }, g) {
       if (!k.backward) return [null];
-      const gx = allocate(x.dtype as 'float32', x.size);
-      kernels.unary[kernel].backward!(floatData(g), floatData(x), floatData(y), gx, p0, p1);
-      return [wrap(gx, x.shape)];
+      const gx = allocate(dtype, g.size);
+      kernels.unary[kernel].backward!(floatData(g), x ? floatData(x) : UNREAD[dtype], y ? floatData(y) : UNREAD[dtype], gx, p0, p1);
+      return [wrap(gx, shape)];
     },
     backwardGraph({ x, y, p0, p1 }, g) {
-      return [UNARY_GRAPH[kernel](g, x, y, p0, p1)];
+      // An unread x or y arrives as null: a formula that used it would fail loudly in the op it is passed to.
+      return [UNARY_GRAPH[kernel](g, x as Tensor, y as Tensor, p0, p1)];
     },
   });
 }
