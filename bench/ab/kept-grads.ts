@@ -1,13 +1,17 @@
 /**
  * A/B in one process: W2/W3 training steps with the default zeroGrad (fresh
  * JS gradients every step) against zeroGrad({ setToNone: false }) (gradients
- * kept, in WebAssembly memory on the wasm backend), interleaved rounds, min of rounds.
+ * kept, in WebAssembly memory on the wasm backend), interleaved rounds, min of rounds;
+ * and the resident bytes held, which must stay at one set of gradients for the
+ * kept run and zero for the fresh one (fresh resident gradients would pile up:
+ * finalizers never run inside a synchronous loop).
  * `npx tsx --conditions=source bench/ab/kept-grads.ts`
  */
 import * as T from '@tapegrad/autograd';
 import { LSTM, Linear } from '@tapegrad/nn';
 import { Adam, clipByGlobalNorm } from '@tapegrad/optim';
 import { W2, W3, type Workload } from '../src/workloads.js';
+import { wasmResidentBytes } from '../../packages/autograd/src/backend/select.js';
 
 function stepOf(w: Workload, setToNone: boolean) {
   const gen = new T.Generator(1);
@@ -28,8 +32,16 @@ const time = (f: () => void, reps: number) => {
   return (performance.now() - t) / reps;
 };
 for (const w of [W2, W3]) {
-  const fresh = stepOf(w, true), kept = stepOf(w, false);
-  for (let i = 0; i < 10; i++) (fresh(), kept());
+  const held0 = wasmResidentBytes();
+  const fresh = stepOf(w, true);
+  for (let i = 0; i < 10; i++) fresh();
+  const heldFresh = wasmResidentBytes() - held0;
+  const kept = stepOf(w, false);
+  for (let i = 0; i < 10; i++) kept();
+  const heldKept = wasmResidentBytes() - held0 - heldFresh;
+  for (let i = 0; i < 200; i++) kept();
+  const heldKeptLater = wasmResidentBytes() - held0 - heldFresh;
+  console.log(`${w.name}: resident bytes after fresh steps ${heldFresh}, after 10 kept steps ${heldKept}, after 210 ${heldKeptLater}`);
   const a: number[] = [], b: number[] = [];
   for (let r = 0; r < 5; r++) {
     a.push(time(fresh, 20));
