@@ -149,10 +149,12 @@ function packB(b: usize, bks: i32, bjs: i32, k0: i32, kc: i32, j0: i32, nc: i32,
 
 /**
  * C[4×8 block at c, row stride ldc floats] += packed A panel · packed B panel
- * over kc; mr×nr of the block is real; `spill` is 128 bytes of this thread's
- * scratch (static memory would be shared between threads).
+ * over kc (or = with `overwrite`: the first k chunk of a product that does
+ * not accumulate, which saves zeroing C and reading it back); mr×nr of the
+ * block is real; `spill` is 128 bytes of this thread's scratch (static memory
+ * would be shared between threads).
  */
-function kernel(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, mr: i32, nr: i32, spill: usize): void {
+function kernel(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, mr: i32, nr: i32, spill: usize, overwrite: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -176,6 +178,21 @@ function kernel(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, mr: i32, nr: 
     pb += 32;
   }
   const row = <usize>ldc * 4;
+  if (mr == 4 && nr == 8 && overwrite) {
+    let p = c;
+    v128.store(p, c00);
+    v128.store(p, c01, 16);
+    p += row;
+    v128.store(p, c10);
+    v128.store(p, c11, 16);
+    p += row;
+    v128.store(p, c20);
+    v128.store(p, c21, 16);
+    p += row;
+    v128.store(p, c30);
+    v128.store(p, c31, 16);
+    return;
+  }
   if (mr == 4 && nr == 8) {
     let p = c;
     v128.store(p, f32x4.add(v128.load(p), c00));
@@ -200,7 +217,8 @@ function kernel(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, mr: i32, nr: 
   for (let r = 0; r < mr; r++) {
     for (let j = 0; j < nr; j++) {
       const q = c + <usize>r * row + <usize>j * 4;
-      store<f32>(q, load<f32>(q) + load<f32>(t + <usize>(r * 8 + j) * 4));
+      const v = load<f32>(t + <usize>(r * 8 + j) * 4);
+      store<f32>(q, overwrite ? v : load<f32>(q) + v);
     }
   }
 }
@@ -217,11 +235,13 @@ function kernel(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, mr: i32, nr: 
  */
 export function gemmBlock(transA: bool, transB: bool, M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, accumulate: bool, pack: usize, i0: i32, i1: i32, j0: i32, j1: i32): void {
   if (i1 <= i0 || j1 <= j0) return;
-  if (!accumulate) {
-    if (j0 == 0 && j1 == N) memory.fill(c + <usize>(i0 * N) * 4, 0, <usize>((i1 - i0) * N) * 4);
-    else for (let i = i0; i < i1; i++) memory.fill(c + <usize>(i * N + j0) * 4, 0, <usize>(j1 - j0) * 4);
+  if (K == 0) {
+    if (!accumulate) {
+      if (j0 == 0 && j1 == N) memory.fill(c + <usize>(i0 * N) * 4, 0, <usize>((i1 - i0) * N) * 4);
+      else for (let i = i0; i < i1; i++) memory.fill(c + <usize>(i * N + j0) * 4, 0, <usize>(j1 - j0) * 4);
+    }
+    return;
   }
-  if (K == 0) return;
   const ars = transA ? 1 : K, aks = transA ? M : 1;
   const bks = transB ? 1 : N, bjs = transB ? K : 1;
   const packedA = pack;
@@ -240,7 +260,7 @@ export function gemmBlock(transA: bool, transB: bool, M: i32, N: i32, K: i32, a:
           const nr = min(8, nc - jr);
           for (let ir = 0; ir < mc; ir += 4) {
             const pa = packedA + <usize>(ir * kc) * 4;
-            kernel(pa, pb, kc, c + <usize>((ic + ir) * N + jc + jr) * 4, N, min(4, mc - ir), nr, spill);
+            kernel(pa, pb, kc, c + <usize>((ic + ir) * N + jc + jr) * 4, N, min(4, mc - ir), nr, spill, pc == 0 && !accumulate);
           }
         }
       }
@@ -276,8 +296,11 @@ export function prepackB(b: usize, bks: i32, bjs: i32, K: i32, N: i32, dst: usiz
  * same bits through either.
  */
 export function gemmPacked(M: i32, N: i32, K: i32, a: usize, packedB: usize, c: usize, accumulate: bool, pack: usize): void {
-  if (!accumulate) memory.fill(c, 0, <usize>(M * N) * 4);
-  if (K == 0 || M == 0 || N == 0) return;
+  if (M == 0 || N == 0) return;
+  if (K == 0) {
+    if (!accumulate) memory.fill(c, 0, <usize>(M * N) * 4);
+    return;
+  }
   const width = (N + 7) & ~7;
   const packedA = pack;
   const spill = pack + <usize>(MC * KC + KC * NC) * 4;
@@ -291,7 +314,7 @@ export function gemmPacked(M: i32, N: i32, K: i32, a: usize, packedB: usize, c: 
         const pb = chunk + <usize>(jr * kc) * 4;
         const nr = min(8, N - jr);
         for (let ir = 0; ir < mc; ir += 4) {
-          kernel(packedA + <usize>(ir * kc) * 4, pb, kc, c + <usize>((ic + ir) * N + jr) * 4, N, min(4, mc - ir), nr, spill);
+          kernel(packedA + <usize>(ir * kc) * 4, pb, kc, c + <usize>((ic + ir) * N + jr) * 4, N, min(4, mc - ir), nr, spill, pc == 0 && !accumulate);
         }
       }
     }
