@@ -257,7 +257,7 @@ function accumulate(map: Map<number, GradEntry>, t: TapeSlot, g: Tensor): void {
     entry.owned = true;
   }
   const acc = entry.data;
-  for (let i = 0; i < acc.length; i++) acc[i] += data[i]!;
+  kernels.addInPlace(acc, data);
 }
 
 /** Runs the hooks of `slot`'s tensor on its complete gradient `g`; returns the (possibly replaced) gradient. Shared by both walks. */
@@ -294,7 +294,7 @@ function accumulateIntoGrad(t: Tensor, entry: GradEntry): void {
   }
   const acc = t.grad.data as FloatArray;
   const g = entry.data;
-  for (let i = 0; i < acc.length; i++) acc[i] += g[i]!;
+  kernels.addInPlace(acc, g);
 }
 
 /** The error for a record whose graph an earlier backward freed. */

@@ -220,6 +220,25 @@ describe('clipping kernels on resident data', () => {
     );
   });
 
+  it('accumulating into resident data is bitwise the JS loop (a float32 sum), with threads or not; zeroing it keeps the storage', () => {
+    const splitsBefore = wasmSplitCount();
+    fc.assert(
+      fc.property(fc.integer({ min: 1024, max: 300_000 }), fc.integer({ min: 1, max: 2 }), (n, threads) => {
+        T.setNumThreads(threads);
+        const start = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.3) * 1e-3);
+        const g = Float32Array.from({ length: n }, (_, i) => Math.cos(i * 0.7) * 1e2);
+        const x = residentCopy(start);
+        kernels.addInPlace(x, g);
+        defaultKernels.addInPlace(start, g);
+        expect(Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(start.buffer, start.byteOffset, start.byteLength))).toBe(true);
+        expect(kernels.zeroKept(x)).toBe(x);
+        expect(x.every((v) => v === 0)).toBe(true);
+      }),
+      { numRuns: 25 },
+    );
+    expect(wasmSplitCount()).toBeGreaterThan(splitsBefore);
+  });
+
   it('scaling rounds s to float32 and multiplies in float32, as PyTorch does for a float32 gradient', () => {
     const x = residentCopy(Float32Array.from({ length: 2048 }, (_, i) => 1 + i / 3));
     const s = 1 / 3;

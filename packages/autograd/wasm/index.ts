@@ -3,4 +3,4 @@ export { packBytes, heapBase } from './gemm';
 export { ctlBytes, gemm, maxThreads, setThreads, splitCount, workerEnter, workerSpin } from './parallel';
 export { gruBackward, gruForward, lstmBackward, lstmForward, mapInPlace, rnnBackward, rnnForward } from './lstm';
 export { linearBackward, linearForward } from './linear';
-export { scaleF32, sumSquaresF32, sumSquaresScratch } from './vector';
+export { addF32, scaleF32, sumSquaresF32, sumSquaresScratch, zeroF32 } from './vector';

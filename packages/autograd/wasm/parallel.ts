@@ -33,7 +33,7 @@
 // part it lands in, so 1 and N threads give identical bits.
 import { gemmBlock, packBytes } from './gemm';
 import { gruBackwardRows, gruForwardRows, lstmBackwardRows, lstmForwardRows, rnnBackwardRows, rnnForwardRows } from './lstm';
-import { scaleRange, sumSquaresBlocks, TASK_SCALE, TASK_SUM_SQUARES } from './vector';
+import { addRange, scaleRange, sumSquaresBlocks, TASK_ADD, TASK_SCALE, TASK_SUM_SQUARES } from './vector';
 
 /**
  * Control block layout (bytes from ctl): the task (kind, chunk count, up to
@@ -64,7 +64,7 @@ const SPINS = 2000000;
 /** Multiply-adds below which work stays on the calling thread (the hand-off and the duplicated packing would cost more). */
 const MIN_WORK: i64 = 128 * 1024;
 
-/** Task kinds (7 and 8, the clipping kernels', are in vector.ts). */
+/** Task kinds (7–9, the kernels over resident data, are in vector.ts). */
 export const TASK_GEMM = 0;
 export const TASK_LSTM_FORWARD = 1;
 export const TASK_LSTM_BACKWARD = 2;
@@ -150,6 +150,8 @@ function runPart(block: usize, part: i32, parts: i32, tid: i32): void {
     sumSquaresBlocks(<usize>arg(block, 3), arg(block, 4), <usize>arg(block, 5), from, to);
   } else if (kind == TASK_SCALE) {
     scaleRange(<usize>arg(block, 3), reinterpret<f32>(arg(block, 4)), from, to);
+  } else if (kind == TASK_ADD) {
+    addRange(<usize>arg(block, 3), <usize>arg(block, 4), from, to);
   }
 }
 

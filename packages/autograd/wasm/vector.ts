@@ -1,7 +1,8 @@
-// AssemblyScript: the gradient-clipping kernels — Σx² and in-place scaling of
-// float32 data that already lives in this module's memory (gradients the tape
-// allocated there; see src/backend/wasm/resident.ts). Both are bound by memory
-// bandwidth, so they are split between threads once the data is large.
+// AssemblyScript: kernels over float32 data that already lives in this
+// module's memory (gradients kept there; see src/backend/wasm/resident.ts):
+// gradient clipping's Σx² and in-place scaling, and backward's in-place
+// accumulation. All are bound by memory bandwidth, so they are split between
+// threads once the data is large.
 //
 // Both compute exactly what their JS twins compute, element by element:
 // - the scale is done in float64 and rounded once to float32, as the JS loop
@@ -18,6 +19,7 @@ export const SUM_BLOCK: i32 = 16384;
 /** Task kinds of this file (parallel.ts dispatches them). */
 export const TASK_SUM_SQUARES = 7;
 export const TASK_SCALE = 8;
+export const TASK_ADD = 9;
 
 /** Bytes of scratch sumSquaresF32 needs for its partial sums of n elements. */
 export function sumSquaresScratch(n: i32): i32 {
@@ -96,4 +98,36 @@ export function scaleF32(x: usize, n: i32, s: f32): void {
   push(<i32>x);
   push(reinterpret<i32>(s));
   split(TASK_SCALE, parts);
+}
+
+/** acc[i] ← acc[i] + g[i] for i in [from, to), in float32 (as the JS loop on a Float32Array). */
+export function addRange(acc: usize, g: usize, from: i32, to: i32): void {
+  let i = from;
+  for (; i + 8 <= to; i += 8) {
+    const p = acc + (<usize>i << 2), q = g + (<usize>i << 2);
+    v128.store(p, f32x4.add(v128.load(p), v128.load(q)));
+    v128.store(p, f32x4.add(v128.load(p, 16), v128.load(q, 16)), 16);
+  }
+  for (; i < to; i++) {
+    const p = acc + (<usize>i << 2);
+    store<f32>(p, load<f32>(p) + load<f32>(g + (<usize>i << 2)));
+  }
+}
+
+/** acc ← acc + g over n floats, in place. */
+export function addF32(acc: usize, g: usize, n: i32): void {
+  const parts = partsFor(<i64>n, n, SUM_BLOCK);
+  if (parts < 2) {
+    addRange(acc, g, 0, n);
+    return;
+  }
+  task(SUM_BLOCK, n, 0);
+  push(<i32>acc);
+  push(<i32>g);
+  split(TASK_ADD, parts);
+}
+
+/** Zeroes n floats at p. */
+export function zeroF32(p: usize, n: i32): void {
+  memory.fill(p, 0, <usize>n << 2);
 }

@@ -7,7 +7,7 @@ import { binary, broadcastTo, sumToShape } from './binary.js';
 import type { LinearBackwardArgs, LinearForwardArgs } from './matmul.js';
 import { gemm, linearBackwardWith, linearForwardWith } from './matmul.js';
 import { zeroKept } from './dtype.js';
-import { extremumAlong, extremumAll, scaleInPlace, sumAxes, sumSquares } from './reduce.js';
+import { addInPlace, extremumAlong, extremumAll, scaleInPlace, sumAxes, sumSquares } from './reduce.js';
 import { gatherAlong, permute, scatterAddAlong, sliceAssign, sliceCopy } from './strided.js';
 import { UNARY } from './unary.js';
 import type { GruBackwardArgs, GruForwardArgs, LstmBackwardArgs, LstmForwardArgs, LstmLayerBackwardArgs, LstmLayerForwardArgs, RnnBackwardArgs, RnnForwardArgs } from './recurrent.js';
@@ -32,6 +32,7 @@ const defaults = {
   extremumAll,
   sumSquares,
   scaleInPlace,
+  addInPlace,
   zeroKept,
   permute,
   sliceCopy,

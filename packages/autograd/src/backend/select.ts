@@ -53,6 +53,7 @@ function wasmKernels(): Partial<typeof kernels> {
     gruBackward: (args) => defaultKernels.gruBackward(args),
     sumSquares: defaultKernels.sumSquares,
     scaleInPlace: defaultKernels.scaleInPlace,
+    addInPlace: defaultKernels.addInPlace,
     zeroKept: defaultKernels.zeroKept,
   }, () => pool?.active() ?? 1, { resident: loaded.shared !== null });
   if (loaded.shared) {
@@ -63,7 +64,7 @@ function wasmKernels(): Partial<typeof kernels> {
     noThreadsReason = loaded.sharedReason;
   }
   wasmMap = k.mapInPlace;
-  wasmTable = { gemm: k.gemm, linearForward: k.linearForward, linearBackward: k.linearBackward, lstmForward: k.lstmForward, lstmBackward: k.lstmBackward, lstmLayerForward: k.lstmLayerForward, lstmLayerBackward: k.lstmLayerBackward, rnnForward: k.rnnForward, rnnBackward: k.rnnBackward, gruForward: k.gruForward, gruBackward: k.gruBackward, sumSquares: k.sumSquares, scaleInPlace: k.scaleInPlace, zeroKept: k.zeroKept };
+  wasmTable = { gemm: k.gemm, linearForward: k.linearForward, linearBackward: k.linearBackward, lstmForward: k.lstmForward, lstmBackward: k.lstmBackward, lstmLayerForward: k.lstmLayerForward, lstmLayerBackward: k.lstmLayerBackward, rnnForward: k.rnnForward, rnnBackward: k.rnnBackward, gruForward: k.gruForward, gruBackward: k.gruBackward, sumSquares: k.sumSquares, scaleInPlace: k.scaleInPlace, addInPlace: k.addInPlace, zeroKept: k.zeroKept };
   residentBytes = k.residentBytes;
   return wasmTable;
 }

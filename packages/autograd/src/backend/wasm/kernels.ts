@@ -103,6 +103,7 @@ interface JsKernels {
   gruBackward: (args: GruBackwardArgs) => void;
   sumSquares: (x: FloatArray) => number;
   scaleInPlace: (x: FloatArray, s: number) => void;
+  addInPlace: (acc: FloatArray, g: FloatArray) => void;
   zeroKept: (data: FloatArray) => FloatArray;
 }
 
@@ -366,11 +367,27 @@ export function createWasmKernels(ex: KernelExports, js: JsKernels, threads: () 
 
   /** Kept gradient storage, zeroed: moved once into the module's memory where it can be, so clipping works on it in place. */
   function zeroKept(data: FloatArray): FloatArray {
-    if (resident && data instanceof Float32Array && data.length >= RESIDENT_MIN_FLOATS && resident.offsetOf(data) < 0) {
+    const at = resident ? resident.offsetOf(data) : -1;
+    if (at >= 0) {
+      ex.zeroF32(at, data.length);
+      return data;
+    }
+    if (resident && data instanceof Float32Array && data.length >= RESIDENT_MIN_FLOATS) {
       const zeros = resident.zeros(data.length);
       if (zeros) return zeros;
     }
     return js.zeroKept(data);
+  }
+
+  /** acc ← acc + g: for a resident acc (a kept gradient), g is copied in once and added in SIMD on all threads. */
+  function addInPlace(acc: FloatArray, g: FloatArray): void {
+    const at = resident ? resident.offsetOf(acc) : -1;
+    if (at < 0 || !(g instanceof Float32Array) || acc.length < RESIDENT_MIN_FLOATS) return js.addInPlace(acc, g);
+    threads();
+    const lay = arena.layout(g.length);
+    if (!lay) return js.addInPlace(acc, g);
+    arena.write(lay[0]!, g);
+    ex.addF32(at, lay[0]!, acc.length);
   }
 
   /** Σx² in float64: in place, threaded, for resident data; the JS loop otherwise (copying in would cost more than the sum). */
@@ -391,5 +408,5 @@ export function createWasmKernels(ex: KernelExports, js: JsKernels, threads: () 
     ex.scaleF32(at, x.length, s);
   }
 
-  return { gemm, linearForward, linearBackward, lstmForward, lstmBackward, lstmLayerForward, lstmLayerBackward, rnnForward, rnnBackward, gruForward, gruBackward, mapInPlace, sumSquares, scaleInPlace, zeroKept, ctl: arena.ctl, residentBytes: () => resident?.liveBytes ?? 0 };
+  return { gemm, linearForward, linearBackward, lstmForward, lstmBackward, lstmLayerForward, lstmLayerBackward, rnnForward, rnnBackward, gruForward, gruBackward, mapInPlace, sumSquares, scaleInPlace, addInPlace, zeroKept, ctl: arena.ctl, residentBytes: () => resident?.liveBytes ?? 0 };
 }

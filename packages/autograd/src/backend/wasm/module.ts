@@ -52,6 +52,8 @@ export interface KernelExports {
   sumSquaresScratch(n: number): number;
   sumSquaresF32(x: number, n: number, partials: number): number;
   scaleF32(x: number, n: number, s: number): void;
+  addF32(acc: number, g: number, n: number): void;
+  zeroF32(p: number, n: number): void;
 }
 
 /** A loaded kernel module — with, for the threaded build, the compiled module and the shared memory workers instantiate it over — or why none could be loaded. */
