@@ -4,9 +4,10 @@
 // accumulation. All are bound by memory bandwidth, so they are split between
 // threads once the data is large.
 //
-// Both compute exactly what their JS twins compute, element by element:
-// - the scale is done in float64 and rounded once to float32, as the JS loop
-//   `x[i] *= s` does on a Float32Array (so results are bitwise equal);
+// Each computes exactly what its JS twin computes, element by element:
+// - the scale and the add are float32 operations, as the JS loops on a
+//   Float32Array (s rounded to float32 first, as PyTorch's mul_ on a float32
+//   gradient): results are bitwise equal;
 // - the sum of squares is accumulated in float64 (the squares of float32
 //   values up to ~1e38 cannot overflow) over fixed blocks of SUM_BLOCK
 //   elements, each with four running sums (elements i mod 4), and the block
@@ -87,17 +88,24 @@ export function scaleRange(x: usize, s: f32, from: i32, to: i32): void {
   }
 }
 
-/** Multiplies n floats at x by s in place (float64 product, rounded once). */
-export function scaleF32(x: usize, n: i32, s: f32): void {
+/**
+ * Runs task `kind` (arguments arg0, arg1) over n elements cut into
+ * SUM_BLOCK-aligned ranges between threads; false when the work is too small
+ * to split or no worker is ready, and the caller runs it itself.
+ */
+function splitElements(kind: i32, n: i32, arg0: i32, arg1: i32): bool {
   const parts = partsFor(<i64>n, n, SUM_BLOCK);
-  if (parts < 2) {
-    scaleRange(x, s, 0, n);
-    return;
-  }
+  if (parts < 2) return false;
   task(SUM_BLOCK, n, 0);
-  push(<i32>x);
-  push(reinterpret<i32>(s));
-  split(TASK_SCALE, parts);
+  push(arg0);
+  push(arg1);
+  split(kind, parts);
+  return true;
+}
+
+/** Multiplies n floats at x by s in place (a float32 product). */
+export function scaleF32(x: usize, n: i32, s: f32): void {
+  if (!splitElements(TASK_SCALE, n, <i32>x, reinterpret<i32>(s))) scaleRange(x, s, 0, n);
 }
 
 /** acc[i] ← acc[i] + g[i] for i in [from, to), in float32 (as the JS loop on a Float32Array). */
@@ -116,15 +124,7 @@ export function addRange(acc: usize, g: usize, from: i32, to: i32): void {
 
 /** acc ← acc + g over n floats, in place. */
 export function addF32(acc: usize, g: usize, n: i32): void {
-  const parts = partsFor(<i64>n, n, SUM_BLOCK);
-  if (parts < 2) {
-    addRange(acc, g, 0, n);
-    return;
-  }
-  task(SUM_BLOCK, n, 0);
-  push(<i32>acc);
-  push(<i32>g);
-  split(TASK_ADD, parts);
+  if (!splitElements(TASK_ADD, n, <i32>acc, <i32>g)) addRange(acc, g, 0, n);
 }
 
 /** Zeroes n floats at p. */
