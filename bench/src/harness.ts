@@ -2,6 +2,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as T from '@tapegrad/autograd';
+import type { GradientTransformation } from '@tapegrad/optim';
 
 setFlagsFromString('--expose_gc');
 /** Forces a full garbage collection (exposed at run time, no node flag needed). */
@@ -17,6 +18,28 @@ export function timeit(fn: () => unknown, options: { warmup?: number; minMs?: nu
     const t0 = performance.now();
     fn();
     times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+/**
+ * Median ms of `clip.update` over calls that each start from the same
+ * gradients, restored (untimed) before every call. Without the restore only
+ * the first call clips: it brings the norm down to the threshold, every later
+ * factor is 1 and the scale pass is skipped — the bench then measured the norm
+ * pass alone. Throws if a timed call did not scale the data.
+ */
+export function timeClip(clip: GradientTransformation<null>, grads: T.Tensor[], params: T.Tensor[] | null, pristine: Float32Array[], minMs: number): number {
+  const times: number[] = [];
+  const start = performance.now();
+  for (let call = 0; call < 2 || times.length < 5 || (performance.now() - start < minMs && times.length < 200); call++) {
+    grads.forEach((g, k) => (g.data as Float32Array).set(pristine[k]!));
+    const t0 = performance.now();
+    const { report } = clip.update(grads, null, params ?? grads);
+    const ms = performance.now() - t0;
+    if (!(Math.fround(report.scale ?? 1) < 1)) throw new Error(`bench: ${clip.name} did not scale the gradients (factor ${report.scale}), so its scale pass was not measured`);
+    if (call >= 2) times.push(ms); // two warm-up calls
   }
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)]!;

@@ -3,9 +3,9 @@
  * kernels' scratch share, kept gradients moved there by zeroGrad({ setToNone:
  * false }), the clipping kernels that work on it in place, and its release on
  * collection. Invariants: heap blocks never overlap and free ranges stay
- * coalesced; a resident gradient accumulates exactly the values a JS one would; Σx² on resident
- * data equals the JS loop's within float64 rounding and is the same for 1 and
- * 2 threads bit for bit; scaling is bitwise equal to the JS loop.
+ * coalesced; a resident gradient accumulates exactly the values a JS one would; Σx² gives the
+ * JS loop's bits on resident data (1 or 2 threads) and on JS arrays streamed
+ * through the module; scaling is bitwise equal to the JS loop.
  */
 import fc from 'fast-check';
 import { setFlagsFromString } from 'node:v8';
@@ -181,7 +181,7 @@ describe('clipping kernels on resident data', () => {
     return kept;
   };
 
-  it('Σx² equals the JS loop within float64 rounding, and 1 and 2 threads give the same bits', async () => {
+  it('Σx² gives the JS loop\'s bits wherever the data live: resident on 1 or 2 threads, or a JS array streamed through the module', async () => {
     T.setNumThreads(2);
     for (let waited = 0; T.backendInfo().wasm.threads.workersReady < 1 && waited < 10_000; waited += 10) {
       T.matmul(T.ones([64, 64]), T.ones([64, 64]));
@@ -198,12 +198,39 @@ describe('clipping kernels on resident data', () => {
         const one = kernels.sumSquares(x);
         T.setNumThreads(2);
         const two = kernels.sumSquares(x);
-        expect(Object.is(one, two)).toBe(true);
-        expect(Math.abs(one - js)).toBeLessThanOrEqual(1e-13 * js);
+        const streamed = kernels.sumSquares(src);
+        expect([one, two, streamed]).toEqual([js, js, js]);
       }),
       { numRuns: 25 },
     );
     expect(wasmSplitCount()).toBeGreaterThan(splitsBefore); // the sums of 128k values or more were split
+  });
+
+  it('Σx² of a JS array of any size (below and above the streaming threshold, ragged last block) is the JS loop\'s, bit for bit', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 100_000 }), fc.double({ min: 1e-30, max: 1e30, noNaN: true }), (n, scale) => {
+        const src = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.7 + n) * scale);
+        expect(Object.is(kernels.sumSquares(src), defaultKernels.sumSquares(src))).toBe(true);
+      }),
+      { numRuns: 40 },
+    );
+    const nan = new Float32Array(50_000);
+    nan[40_000] = NaN;
+    expect(kernels.sumSquares(nan)).toBeNaN();
+  });
+
+  it('scaling a JS array streamed through the module is bitwise the JS loop, and the array stays the caller\'s', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 100_000 }), fc.double({ min: -4, max: 4, noNaN: true }), (n, s) => {
+        const src = Float32Array.from({ length: n }, (_, i) => Math.cos(i * 0.11) * 1e3);
+        const x = src.slice();
+        kernels.scaleInPlace(x, s);
+        defaultKernels.scaleInPlace(src, s);
+        expect(x.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+        expect(Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(src.buffer, src.byteOffset, src.byteLength))).toBe(true);
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('scaling is bitwise equal to the JS loop (a float32 product), in place, with threads or not', () => {

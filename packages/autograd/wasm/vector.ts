@@ -10,12 +10,14 @@
 //   gradient): results are bitwise equal;
 // - the sum of squares is accumulated in float64 (the squares of float32
 //   values up to ~1e38 cannot overflow) over fixed blocks of SUM_BLOCK
-//   elements, each with four running sums (elements i mod 4), and the block
-//   sums are added in block order — the same order whatever the number of
-//   threads, so 1 and N threads give the same bits.
+//   elements, each with eight running sums (elements i mod 8, as two pairs of
+//   f64x2 lanes), and the block sums are added in block order — the same
+//   order whatever the number of threads, and the order of the JS twin
+//   (src/backend/reduce.ts sumSquares32, whose SUM_SQUARES_BLOCK equals
+//   SUM_BLOCK), so 1 and N threads and both backends give the same bits.
 import { partsFor, push, split, task } from './parallel';
 
-/** Elements per block of the sum of squares: each block's sum is one float64 partial. */
+/** Elements per block of the sum of squares: each block's sum is one float64 partial. Equal to SUM_SQUARES_BLOCK in src/backend/reduce.ts. */
 export const SUM_BLOCK: i32 = 16384;
 /** Task kinds of this file (parallel.ts dispatches them). */
 export const TASK_SUM_SQUARES = 7;

@@ -68,16 +68,38 @@ export function sumSquares(x: FloatArray): number {
   return x instanceof Float32Array ? sumSquares32(x) : sumSquares64(x);
 }
 
+/**
+ * Elements per block of the float32 sum of squares. Must equal SUM_BLOCK in
+ * wasm/vector.ts: the WebAssembly kernel sums the same blocks in the same
+ * order, so both backends (and 1 or N threads) give the same bits.
+ */
+export const SUM_SQUARES_BLOCK = 16384;
+
+/**
+ * Σx² of float32 data in float64, in the WebAssembly kernel's order: blocks
+ * of SUM_SQUARES_BLOCK elements, each with eight running sums (element i mod
+ * 8; squares of float32 values are exact in float64), combined as the kernel
+ * combines its two pairs of f64x2 lanes, then the tail in order; block sums
+ * added in block order.
+ */
 function sumSquares32(x: Float32Array): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  const n = x.length, n4 = n - (n % 4);
-  let i = 0;
-  for (; i < n4; i += 4) {
-    const a = x[i]!, b = x[i + 1]!, c = x[i + 2]!, d = x[i + 3]!;
-    s0 += a * a; s1 += b * b; s2 += c * c; s3 += d * d;
+  const n = x.length;
+  let total = 0;
+  for (let from = 0; from < n; from += SUM_SQUARES_BLOCK) {
+    const to = Math.min(n, from + SUM_SQUARES_BLOCK);
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+    let i = from;
+    for (; i + 8 <= to; i += 8) {
+      const e0 = x[i]!, e1 = x[i + 1]!, e2 = x[i + 2]!, e3 = x[i + 3]!, e4 = x[i + 4]!, e5 = x[i + 5]!, e6 = x[i + 6]!, e7 = x[i + 7]!;
+      a0 += e0 * e0; a1 += e1 * e1; a2 += e2 * e2; a3 += e3 * e3;
+      a4 += e4 * e4; a5 += e5 * e5; a6 += e6 * e6; a7 += e7 * e7;
+    }
+    // The kernel's lanes: lo = (a0 + a4, a1 + a5), hi = (a2 + a6, a3 + a7), summed lane by lane.
+    let s = (a0 + a4) + (a1 + a5) + (a2 + a6) + (a3 + a7);
+    for (; i < to; i++) s += x[i]! * x[i]!;
+    total += s;
   }
-  for (; i < n; i++) s0 += x[i]! * x[i]!;
-  return s0 + s1 + s2 + s3;
+  return total;
 }
 
 function sumSquares64(x: Float64Array): number {
