@@ -425,7 +425,7 @@ export function createWasmKernels(ex: KernelExports, js: JsKernels, threads: () 
       if (lay) return ex.sumSquaresF32(at, x.length, lay[0]!);
     }
     if (!(x instanceof Float32Array) || x.length < STREAMED_MIN_FLOATS) return js.sumSquares(x);
-    const lay = arena.layout(STREAM_FLOATS, (2 * STREAM_FLOATS) / SUM_SQUARES_BLOCK);
+    const lay = arena.layout(STREAM_FLOATS, ex.sumSquaresScratch(STREAM_FLOATS) / 4);
     if (!lay) return js.sumSquares(x);
     const [chunk, partials] = lay as [number, number];
     let total = 0;
