@@ -117,10 +117,10 @@ const RESIDENT_MIN_FLOATS = 1024;
 /**
  * From this size a float32 JS array's sum of squares and in-place scaling
  * stream through WebAssembly memory. Measured (bench/ab/streamed-clip.ts, ns
- * per element, JS loop vs streamed): Σx² 0.84 vs 0.77 at 1024 and 0.82 vs
- * 0.48 from 16k; scaling 2.3 vs 0.89 at 1024 and 2.3 vs 0.48 from 16k (the
- * JS loop converts every element to float64 and back); below ~1k the calls
- * cost more than they save.
+ * per element, JS loop vs streamed): Σx² 0.84 vs 0.79 at 1024, 0.91 vs 1.15
+ * at 256, 0.78 vs 0.46 from 16k; scaling 2.3 vs 0.83 at 1024, 2.2 vs 0.45
+ * from 16k (the JS loop converts every element to float64 and back), already
+ * ahead at 256. One threshold for both, at the sum's crossing.
  */
 const STREAMED_MIN_FLOATS = 1024;
 /**
