@@ -44,7 +44,7 @@ export type { Reduction, ClassLossOptions } from './ops/loss.js';
 export { kernels, defaultKernels, setKernel, sizeOf, formatShape, allocate, allocateLike, MAX_ELEMENTS } from './backend/index.js';
 export { setBackend, getBackend, backendInfo, backendReady, setNumThreads, getNumThreads } from './backend/select.js';
 export type { BackendName, ThreadsInfo } from './backend/select.js';
-export type { Kernels, UnaryOp, UnaryKernel, BinaryOp, GemmArgs, LinearForwardArgs, LinearBackwardArgs, GruBackwardArgs, GruForwardArgs, LstmBackwardArgs, LstmForwardArgs, LstmLayerBackwardArgs, LstmLayerForwardArgs, RnnBackwardArgs, RnnForwardArgs } from './backend/index.js';
+export type { Kernels, UnaryOp, UnaryKernel, BinaryOp, AdamUpdateArgs, GemmArgs, LinearForwardArgs, LinearBackwardArgs, GruBackwardArgs, GruForwardArgs, LstmBackwardArgs, LstmForwardArgs, LstmLayerBackwardArgs, LstmLayerForwardArgs, RnnBackwardArgs, RnnForwardArgs } from './backend/index.js';
 
 export { rnnCell, lstmCell, gruCell } from './ops/recurrent.js';
 export { lstmSequence } from './ops/lstm-sequence.js';

@@ -4,3 +4,4 @@ export { ctlBytes, gemm, maxThreads, setThreads, splitCount, workerEnter, worker
 export { gruBackward, gruForward, lstmBackward, lstmForward, mapInPlace, rnnBackward, rnnForward } from './lstm';
 export { linearBackward, linearForward } from './linear';
 export { addF32, scaleF32, sumSquaresF32, sumSquaresScratch, zeroF32 } from './vector';
+export { adamF32 } from './adam';

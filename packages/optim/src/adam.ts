@@ -3,7 +3,7 @@ import type { HyperSpec } from './hyper.js';
 import type { OptimizerOptions, ParamGroupInput, ParamList, ParamState } from './optimizer.js';
 import { Optimizer } from './optimizer.js';
 import type { StateSpec } from './optimizer-state.js';
-import { allocateLike } from '@tapegrad/autograd';
+import { allocateLike, kernels } from '@tapegrad/autograd';
 
 /** Adam/AdamW hyper-parameters (torch.optim.Adam names, camelCase). */
 export interface AdamHyper {
@@ -32,33 +32,30 @@ function zerosLike(p: FloatArray): FloatArray {
  * Reddi, Kale & Kumar 2018), exactly as torch.optim.Adam 1.13 computes it:
  *   m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  v̂ ← max(v̂, v) (amsgrad)
  *   θ ← θ − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
- * `l2` is Adam's coupled weight decay (added to g); AdamW decays θ beforehand.
+ * `l2` is Adam's coupled weight decay (added to g); AdamW passes `decay`
+ * (θ ← θ·decay first). The loop over the data is the backend's
+ * `kernels.adamUpdate` (SIMD in WebAssembly, bitwise the JS loop).
  */
-function adamUpdate(p: FloatArray, grad: FloatArray, st: ParamState, h: AdamHyper, l2: number): void {
+function adamUpdate(p: FloatArray, grad: FloatArray, st: ParamState, h: AdamHyper, l2: number, decay: number): void {
   const [b1, b2] = h.betas;
   const step = (st.step as number) + 1;
   st.step = step;
-  const m = st.expAvg as FloatArray, v = st.expAvgSq as FloatArray;
-  const vmax = st.maxExpAvgSq as FloatArray | undefined;
-  const stepSize = h.lr / (1 - Math.pow(b1, step));
-  const bc2Sqrt = Math.sqrt(1 - Math.pow(b2, step));
-  const sign = h.maximize ? -1 : 1;
-  const keras = h.epsilonPlacement === 'keras';
-  for (let i = 0; i < p.length; i++) {
-    let g = sign * grad[i]!;
-    if (l2 !== 0) g += l2 * p[i]!;
-    const mi = b1 * m[i]! + (1 - b1) * g;
-    const vi = b2 * v[i]! + (1 - b2) * g * g;
-    m[i] = mi;
-    v[i] = vi;
-    let second = v[i]!;
-    if (vmax) {
-      if (second > vmax[i]!) vmax[i] = second;
-      second = vmax[i]!;
-    }
-    const denom = keras ? (Math.sqrt(second) + h.eps) / bc2Sqrt : Math.sqrt(second) / bc2Sqrt + h.eps;
-    p[i] -= (stepSize * m[i]!) / denom;
-  }
+  kernels.adamUpdate({
+    p,
+    grad,
+    m: st.expAvg as FloatArray,
+    v: st.expAvgSq as FloatArray,
+    vmax: (st.maxExpAvgSq as FloatArray | undefined) ?? null,
+    b1,
+    b2,
+    stepSize: h.lr / (1 - Math.pow(b1, step)),
+    bc2Sqrt: Math.sqrt(1 - Math.pow(b2, step)),
+    eps: h.eps,
+    sign: h.maximize ? -1 : 1,
+    l2,
+    decay,
+    keras: h.epsilonPlacement === 'keras',
+  });
 }
 
 /** Adam's and AdamW's hyper-parameters, typed and ranged as torch.optim.Adam checks them. */
@@ -95,7 +92,7 @@ export class Adam extends Optimizer<AdamHyper> {
     return adamState(p, h);
   }
   protected updateParam(p: FloatArray, grad: FloatArray, st: ParamState, h: AdamHyper): void {
-    adamUpdate(p, grad, st, h, h.weightDecay);
+    adamUpdate(p, grad, st, h, h.weightDecay, 1);
   }
 }
 
@@ -115,8 +112,6 @@ export class AdamW extends Optimizer<AdamHyper> {
     return adamState(p, h);
   }
   protected updateParam(p: FloatArray, grad: FloatArray, st: ParamState, h: AdamHyper): void {
-    const decay = 1 - h.lr * h.weightDecay;
-    if (decay !== 1) for (let i = 0; i < p.length; i++) p[i] *= decay;
-    adamUpdate(p, grad, st, h, 0);
+    adamUpdate(p, grad, st, h, 0, 1 - h.lr * h.weightDecay);
   }
 }

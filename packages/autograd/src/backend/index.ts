@@ -3,6 +3,7 @@
  * table. A faster implementation (say a WebAssembly SIMD matmul) replaces one
  * entry with `setKernel('gemm', impl)` without touching any op.
  */
+import { adamUpdate } from './adam.js';
 import { binary, broadcastTo, sumToShape } from './binary.js';
 import type { LinearBackwardArgs, LinearForwardArgs } from './matmul.js';
 import { gemm, linearBackwardWith, linearForwardWith } from './matmul.js';
@@ -19,6 +20,7 @@ export { sizeOf, stridesOf, broadcastShapes, sameShape, formatShape } from './sh
 export type { BinaryOp } from './binary.js';
 export type { UnaryOp, UnaryKernel } from './unary.js';
 export type { GemmArgs, LinearBackwardArgs, LinearForwardArgs } from './matmul.js';
+export type { AdamUpdateArgs } from './adam.js';
 export type { GruBackwardArgs, GruForwardArgs, LstmBackwardArgs, LstmForwardArgs, LstmLayerBackwardArgs, LstmLayerForwardArgs, RnnBackwardArgs, RnnForwardArgs } from './recurrent.js';
 export { erf, normalCdf, normalPdf } from './math.js';
 
@@ -34,6 +36,8 @@ const defaults = {
   scaleInPlace,
   addInPlace,
   zeroKept,
+  /** Adam's (and AdamW's) per-element update of one parameter and its state (@tapegrad/optim computes the scalars). */
+  adamUpdate,
   permute,
   sliceCopy,
   sliceAssign,

@@ -55,6 +55,7 @@ function wasmKernels(): Partial<typeof kernels> {
     scaleInPlace: defaultKernels.scaleInPlace,
     addInPlace: defaultKernels.addInPlace,
     zeroKept: defaultKernels.zeroKept,
+    adamUpdate: defaultKernels.adamUpdate,
   }, () => pool?.active() ?? 1, { resident: loaded.shared !== null });
   if (loaded.shared) {
     pool = new ThreadPool(loaded.exports, loaded.shared, k.ctl);
@@ -64,7 +65,7 @@ function wasmKernels(): Partial<typeof kernels> {
     noThreadsReason = loaded.sharedReason;
   }
   wasmMap = k.mapInPlace;
-  wasmTable = { gemm: k.gemm, linearForward: k.linearForward, linearBackward: k.linearBackward, lstmForward: k.lstmForward, lstmBackward: k.lstmBackward, lstmLayerForward: k.lstmLayerForward, lstmLayerBackward: k.lstmLayerBackward, rnnForward: k.rnnForward, rnnBackward: k.rnnBackward, gruForward: k.gruForward, gruBackward: k.gruBackward, sumSquares: k.sumSquares, scaleInPlace: k.scaleInPlace, addInPlace: k.addInPlace, zeroKept: k.zeroKept };
+  wasmTable = { gemm: k.gemm, linearForward: k.linearForward, linearBackward: k.linearBackward, lstmForward: k.lstmForward, lstmBackward: k.lstmBackward, lstmLayerForward: k.lstmLayerForward, lstmLayerBackward: k.lstmLayerBackward, rnnForward: k.rnnForward, rnnBackward: k.rnnBackward, gruForward: k.gruForward, gruBackward: k.gruBackward, sumSquares: k.sumSquares, scaleInPlace: k.scaleInPlace, addInPlace: k.addInPlace, zeroKept: k.zeroKept, adamUpdate: k.adamUpdate };
   residentBytes = k.residentBytes;
   return wasmTable;
 }

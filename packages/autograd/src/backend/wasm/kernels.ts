@@ -11,6 +11,7 @@
  * O(size) and a copy would cost more than the pass. float64 calls go to the JS
  * kernels: fixtures and gradcheck run in float64 and keep their exact results.
  */
+import type { AdamUpdateArgs } from '../adam.js';
 import type { FloatArray } from '../dtype.js';
 import { SUM_SQUARES_BLOCK } from '../reduce.js';
 import type { GemmArgs, LinearBackwardArgs, LinearForwardArgs } from '../matmul.js';
@@ -110,6 +111,7 @@ interface JsKernels {
   scaleInPlace: (x: FloatArray, s: number) => void;
   addInPlace: (acc: FloatArray, g: FloatArray) => void;
   zeroKept: (data: FloatArray) => FloatArray;
+  adamUpdate: (args: AdamUpdateArgs) => void;
 }
 
 /** What a resident allocation must hold at least to be placed in WebAssembly memory (smaller ones are not worth a block). */
@@ -129,6 +131,8 @@ const STREAMED_MIN_FLOATS = 1024;
  * show, and below the size the module would split between threads.
  */
 const STREAM_FLOATS = 4 * SUM_SQUARES_BLOCK;
+/** Elements of each of Adam's four or five arrays per call: 64 KB each, the chunk stays in cache between copy, kernel and copy back. */
+const ADAM_CHUNK = 16384;
 /** The most bytes of resident storage held at once (see resident.ts: past it, storage is a JS array). */
 const RESIDENT_BUDGET = 1024 * 1024 * 1024;
 
@@ -465,5 +469,36 @@ export function createWasmKernels(ex: KernelExports, js: JsKernels, threads: () 
     }
   }
 
-  return { gemm, linearForward, linearBackward, lstmForward, lstmBackward, lstmLayerForward, lstmLayerBackward, rnnForward, rnnBackward, gruForward, gruBackward, mapInPlace, sumSquares, scaleInPlace, addInPlace, zeroKept, ctl: arena.ctl, residentBytes: () => resident?.liveBytes ?? 0 };
+  /**
+   * Adam's update over float32 arrays of STREAMED_MIN_FLOATS or more:
+   * parameter, gradient and state streamed through the arena ADAM_CHUNK
+   * elements at a time, updated two elements per f64x2 in the JS twin's
+   * float64 order (bitwise its result), and copied back; anything else in JS.
+   */
+  function adamUpdate(args: AdamUpdateArgs): void {
+    const { p, grad, m, v, vmax } = args;
+    const n = p.length;
+    if (n < STREAMED_MIN_FLOATS || !isF32(p, grad, m, v) || (vmax && !isF32(vmax))) return js.adamUpdate(args);
+    const lay = arena.layout(ADAM_CHUNK, ADAM_CHUNK, ADAM_CHUNK, ADAM_CHUNK, vmax ? ADAM_CHUNK : 0); // θ, g, m, v, v̂
+    if (!lay) return js.adamUpdate(args);
+    const [pp, pg, pm, pv, pvmax] = lay as [number, number, number, number, number];
+    const { b1, b2, stepSize, bc2Sqrt, eps, sign, l2, decay, keras } = args;
+    // A gradient kept in WebAssembly memory is read where it lives.
+    const gAt = resident ? resident.offsetOf(grad) : -1;
+    for (let from = 0; from < n; from += ADAM_CHUNK) {
+      const count = Math.min(ADAM_CHUNK, n - from);
+      arena.write(pp, p, from, count);
+      if (gAt < 0) arena.write(pg, grad, from, count);
+      arena.write(pm, m, from, count);
+      arena.write(pv, v, from, count);
+      if (vmax) arena.write(pvmax, vmax, from, count);
+      ex.adamF32(pp, gAt < 0 ? pg : gAt + from * 4, pm, pv, vmax ? pvmax : 0, count, b1, b2, stepSize, bc2Sqrt, eps, sign, l2, decay, keras ? 1 : 0);
+      arena.read(pp, count, p, from);
+      arena.read(pm, count, m, from);
+      arena.read(pv, count, v, from);
+      if (vmax) arena.read(pvmax, count, vmax, from);
+    }
+  }
+
+  return { adamUpdate, gemm, linearForward, linearBackward, lstmForward, lstmBackward, lstmLayerForward, lstmLayerBackward, rnnForward, rnnBackward, gruForward, gruBackward, mapInPlace, sumSquares, scaleInPlace, addInPlace, zeroKept, ctl: arena.ctl, residentBytes: () => resident?.liveBytes ?? 0 };
 }

@@ -54,6 +54,7 @@ export interface KernelExports {
   scaleF32(x: number, n: number, s: number): void;
   addF32(acc: number, g: number, n: number): void;
   zeroF32(p: number, n: number): void;
+  adamF32(p: number, g: number, m: number, v: number, vmax: number, n: number, b1: number, b2: number, stepSize: number, bc2Sqrt: number, eps: number, sign: number, l2: number, decay: number, keras: number): void;
 }
 
 /** A loaded kernel module — with, for the threaded build, the compiled module and the shared memory workers instantiate it over — or why none could be loaded. */
